@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -15,7 +15,7 @@ class Clock:
 
     def now(self) -> datetime:
         """Current time as an aware UTC datetime."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         """Seconds on a monotonic counter (for TTLs and durations)."""
@@ -40,7 +40,7 @@ class FrozenClock(Clock):
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("FrozenClock needs an aware datetime")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
         self._mono = 1000.0
 
     def now(self) -> datetime:
@@ -61,7 +61,7 @@ class FrozenClock(Clock):
 
     def set(self, when: datetime) -> None:
         """Jump to `when` (must not be earlier than now)."""
-        self.advance((when.astimezone(timezone.utc) - self._now).total_seconds())
+        self.advance((when.astimezone(UTC) - self._now).total_seconds())
 
     async def sleep(self, seconds: float) -> None:
         """Advance time instantly instead of waiting; yields to the loop once."""
@@ -71,12 +71,12 @@ class FrozenClock(Clock):
 
 def utc_iso(moment: datetime) -> str:
     """ISO-8601 UTC text with a trailing Z, second precision or finer."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_utc(text: str) -> datetime:
     """Parse stored ISO-8601 text back into an aware UTC datetime."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

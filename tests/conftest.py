@@ -1,0 +1,82 @@
+"""Shared fixtures: a real app on a real SQLite file in a temp dir, with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from wheeld.app import Container
+from wheeld.clock import FrozenClock
+from wheeld.config import Config, load_config
+from wheeld.http.app import create_app
+
+START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
+
+
+@pytest.fixture(autouse=True)
+def _no_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may touch the real home directory or the user's data."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for name in list(__import__("os").environ):
+        if name.startswith("WHEELD_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock frozen at START."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """Build a config in the temp data dir; keyword args are dotted keys with '__' for '.'."""
+
+    def build(file: Path | None = None, environ: dict[str, str] | None = None, **flags: Any) -> Config:
+        return load_config(file, data_dir=tmp_path / "data",
+                           flags={k.replace("__", "."): v for k, v in flags.items()},
+                           environ=environ or {})
+
+    return build
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    """The default config in a temp data dir."""
+    return make_config()
+
+
+@pytest.fixture
+def container(config: Config, clock: FrozenClock) -> Container:
+    """A container over the temp database (opened by the app)."""
+    return Container.build(config, clock)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], container: Container) -> TestClient:
+    """A test client talking to the real app."""
+    return await aiohttp_client(create_app(container))
+
+
+async def data_of(response: Any, status: int = 200) -> Any:
+    """Assert the status and the success envelope; return `data`."""
+    body = await response.json()
+    assert response.status == status, body
+    assert set(body) >= {"data", "timestamp"}, body
+    return body["data"]
+
+
+async def error_of(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the status and the error envelope with `code`; return the error object."""
+    body = await response.json()
+    assert response.status == status, body
+    assert set(body) == {"error", "timestamp"}, body
+    assert body["error"]["code"] == code, body
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]

@@ -1,0 +1,142 @@
+"""The `wheeld` command: serve the API and background jobs, and the maintenance subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from wheeld import __version__
+from wheeld.app import Container
+from wheeld.config import Config, load_config
+from wheeld.db.migrations import SchemaTooNew
+from wheeld.errors import ConfigError
+from wheeld.logs import setup_logging
+
+log = logging.getLogger("wheeld")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="YAML config file (default: DATA_DIR/config.yaml if present)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: $XDG_DATA_HOME/wheeld)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `wheeld` (also used to generate the CLI reference)."""
+    parser = argparse.ArgumentParser(prog="wheeld", description="Options wheel strategy daemon.")
+    parser.add_argument("--version", action="version", version=f"wheeld {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the API server and background jobs")
+    _common(serve)
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    check = sub.add_parser("check-config", help="validate the configuration and print it (secrets masked)")
+    _common(check)
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    """True for loopback addresses and the name localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def serve(config: Config) -> int:
+    """Run the server until SIGTERM/SIGINT; in-flight requests finish, then the database closes."""
+    from wheeld.http.app import create_app
+
+    redactor = setup_logging(
+        config["server.log_level"],
+        config["server.log_format"],
+        config.secrets(),
+        config["server.log_file"],
+        config["server.log_max_bytes"],
+        config["server.log_backup_count"],
+    )
+    host, port = config["server.host"], config["server.port"]
+    if not is_loopback(host):
+        log.warning(
+            "LISTENING ON %s, NOT LOOPBACK: anyone who can reach this address can use the API%s",
+            host,
+            "" if config["server.api_token"] else " (and no server.api_token is set!)",
+        )
+    container = Container.build(config, redactor=redactor)
+    app = create_app(container)
+    from wheeld.http.middlewares import AccessLogger
+
+    runner = web.AppRunner(
+        app,
+        access_log_class=AccessLogger,
+        access_log=logging.getLogger("wheeld.access"),
+        shutdown_timeout=config["server.shutdown_timeout"],
+        handle_signals=False,
+    )
+    try:
+        await runner.setup()
+    except SchemaTooNew as exc:
+        log.error("%s", exc)
+        return 1
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", host, port, exc.strerror)
+        await runner.cleanup()
+        return 1
+    log.info(
+        "wheeld %s listening on http://%s:%s (docs at /docs, data in %s)",
+        __version__,
+        host,
+        port,
+        config.database_path,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await runner.cleanup()
+    log.info("stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wheeld` console script."""
+    args = build_parser().parse_args(argv)
+    flags = {}
+    if args.command == "serve":
+        flags = {"server.host": args.host, "server.port": args.port}
+    try:
+        config = load_config(args.config, data_dir=args.data_dir, flags=flags)
+    except ConfigError as exc:
+        print(f"wheeld: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        import yaml
+
+        print(yaml.safe_dump(config.masked(), sort_keys=True), end="")
+        return 0
+    if args.command == "serve":
+        try:
+            return asyncio.run(serve(config))
+        except KeyboardInterrupt:
+            return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

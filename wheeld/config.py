@@ -1,0 +1,574 @@
+"""Configuration: every key with its default, type, documentation and whether changing it needs a restart.
+
+Precedence: command-line flags > environment (`WHEELD_SECTION__KEY`) > config file (YAML, PRD §8.1
+layout, `${ENV_VAR}` interpolation) > defaults. No file is needed: every key has a default.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wheeld.errors import ConfigError
+
+ENV_PREFIX = "WHEELD_"
+MASK = "********"
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type, default, constraints and documentation."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+    restart: bool = False
+    secret: bool = False
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+
+def _hosts_check(value: Any) -> str | None:
+    if not all(isinstance(item, str) and item for item in value):
+        return "must be a list of non-empty strings"
+    return None
+
+
+KEYS: tuple[Key, ...] = (
+    Key(
+        "server.host",
+        str,
+        "127.0.0.1",
+        "Address to bind. Loopback by default; any other address logs a warning.",
+        restart=True,
+    ),
+    Key("server.port", int, 8000, "TCP port to listen on.", restart=True, minimum=1, maximum=65535),
+    Key("server.log_level", str, "INFO", "Log level.", choices=_LOG_LEVELS),
+    Key(
+        "server.log_format",
+        str,
+        "text",
+        "Log format: human text or one JSON object a line.",
+        choices=("text", "json"),
+        restart=True,
+    ),
+    Key(
+        "server.log_file",
+        str,
+        "",
+        "Log to this file (rotated by size) instead of stderr; empty = stderr/journald.",
+        restart=True,
+    ),
+    Key(
+        "server.log_max_bytes",
+        int,
+        10_000_000,
+        "Rotate the log file at this size.",
+        restart=True,
+        minimum=10_000,
+    ),
+    Key(
+        "server.log_backup_count",
+        int,
+        5,
+        "Rotated log files to keep.",
+        restart=True,
+        minimum=0,
+        maximum=100,
+    ),
+    Key(
+        "server.api_token",
+        str,
+        "",
+        "Bearer token required on every /api/v1 route but health when set (for LAN use).",
+        secret=True,
+    ),
+    Key(
+        "server.allowed_hosts",
+        list,
+        [],
+        "Extra Host header names accepted (loopback names always are).",
+        check=_hosts_check,
+    ),
+    Key(
+        "server.allowed_origins",
+        list,
+        [],
+        "Extra Origins allowed to make state-changing requests (e.g. a web client).",
+        check=_hosts_check,
+    ),
+    Key(
+        "server.shutdown_timeout",
+        float,
+        10.0,
+        "Seconds in-flight requests get to finish at shutdown.",
+        restart=True,
+        minimum=0,
+        maximum=300,
+    ),
+    Key(
+        "database.path",
+        str,
+        "",
+        "SQLite file; empty = wheeld.db inside the data directory.",
+        restart=True,
+    ),
+    Key(
+        "database.busy_timeout_ms",
+        int,
+        5000,
+        "How long a connection waits on a lock before failing.",
+        restart=True,
+        minimum=0,
+        maximum=600_000,
+    ),
+    Key("scheduler.enabled", bool, True, "Run background jobs.", restart=True),
+    Key(
+        "scheduler.timezone",
+        str,
+        "America/New_York",
+        "Time zone cron expressions are evaluated in.",
+        restart=True,
+        choices=("America/New_York",),
+    ),
+    Key("scheduler.run_history_max_age_days", int, 90, "Prune job runs older than this.", minimum=1),
+    Key(
+        "scheduler.run_history_max_per_job",
+        int,
+        1000,
+        "Keep at most this many runs per job.",
+        minimum=10,
+    ),
+    Key(
+        "market_hours.open_hour",
+        int,
+        9,
+        "Market-hours gate: opening hour (New York).",
+        minimum=0,
+        maximum=23,
+    ),
+    Key(
+        "market_hours.open_minute",
+        int,
+        30,
+        "Market-hours gate: opening minute.",
+        minimum=0,
+        maximum=59,
+    ),
+    Key(
+        "market_hours.close_hour",
+        int,
+        16,
+        "Market-hours gate: closing hour (New York).",
+        minimum=0,
+        maximum=23,
+    ),
+    Key(
+        "market_hours.close_minute",
+        int,
+        0,
+        "Market-hours gate: closing minute.",
+        minimum=0,
+        maximum=59,
+    ),
+    Key(
+        "market_hours.timezone",
+        str,
+        "America/New_York",
+        "Time zone of the market hours.",
+        restart=True,
+        choices=("America/New_York",),
+    ),
+    Key(
+        "market_data.provider",
+        str,
+        "simulated",
+        "Market data source: simulated (offline, default), schwab or finnhub.",
+        restart=True,
+        choices=("simulated", "schwab", "finnhub"),
+    ),
+    Key(
+        "market_data.timeout_seconds",
+        float,
+        10.0,
+        "Timeout of one upstream call.",
+        restart=True,
+        minimum=0.1,
+        maximum=120,
+    ),
+    Key(
+        "market_data.max_retries",
+        int,
+        3,
+        "Retries of a transient upstream failure.",
+        restart=True,
+        minimum=0,
+        maximum=10,
+    ),
+    Key("external_apis.schwab.app_key", str, "", "Schwab app key.", restart=True, secret=True),
+    Key("external_apis.schwab.app_secret", str, "", "Schwab app secret.", restart=True, secret=True),
+    Key(
+        "external_apis.schwab.callback_url",
+        str,
+        "https://127.0.0.1:8182",
+        "Schwab OAuth callback URL.",
+        restart=True,
+    ),
+    Key(
+        "external_apis.schwab.token_file",
+        str,
+        "schwab_token.enc",
+        "Encrypted token file, relative to the data directory.",
+        restart=True,
+    ),
+    Key(
+        "external_apis.finnhub.api_key",
+        str,
+        "",
+        "Finnhub API key (earnings calendar, fallback quotes).",
+        restart=True,
+        secret=True,
+    ),
+    Key("external_apis.finnhub.enabled", bool, True, "Use Finnhub when a key is set.", restart=True),
+    Key("caching.quote_ttl", int, 300, "Seconds a quote stays fresh.", minimum=1, maximum=86_400),
+    Key(
+        "caching.chain_ttl",
+        int,
+        900,
+        "Seconds an option chain stays fresh.",
+        minimum=1,
+        maximum=86_400,
+    ),
+    Key(
+        "caching.history_ttl",
+        int,
+        86_400,
+        "Seconds daily price history stays fresh.",
+        minimum=1,
+        maximum=604_800,
+    ),
+    Key(
+        "risk.medium_threshold_pct",
+        float,
+        5.0,
+        "OTM cushion (%) below which a position is MEDIUM risk.",
+        minimum=0,
+        maximum=100,
+    ),
+    Key(
+        "risk.approaching_dte",
+        int,
+        3,
+        "Fewer calendar days to expiry than this is 'approaching expiration'.",
+        minimum=0,
+        maximum=60,
+    ),
+)
+KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
+
+
+class Config(Mapping[str, Any]):
+    """The effective configuration: a flat, read-only mapping from dotted key to value."""
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        *,
+        data_dir: Path,
+        file: Path | None,
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
+        self._values = dict(values)
+        self.data_dir = data_dir
+        self.file = file
+        self.sources: dict[str, str] = dict(sources or {})
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file: `database.path` or wheeld.db inside the data directory."""
+        raw = self._values["database.path"]
+        return Path(raw).expanduser() if raw else self.data_dir / "wheeld.db"
+
+    def masked(self) -> dict[str, Any]:
+        """Nested view for clients, with secrets replaced by a mask (or '' when unset)."""
+        nested: dict[str, Any] = {}
+        for name, value in self._values.items():
+            shown = (MASK if value else "") if KEYS_BY_NAME[name].secret else value
+            _set_nested(nested, name, shown)
+        return nested
+
+    def secrets(self) -> list[str]:
+        """The secret values that are set (for the log redaction filter)."""
+        return [v for k, v in self._values.items() if KEYS_BY_NAME[k].secret and v]
+
+    def replace(self, changes: Mapping[str, Any]) -> Config:
+        """A new Config with `changes` applied (already validated)."""
+        return Config(
+            {**self._values, **changes},
+            data_dir=self.data_dir,
+            file=self.file,
+            sources={**self.sources, **dict.fromkeys(changes, "api")},
+        )
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/wheeld`, else ~/.local/share/wheeld."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "wheeld"
+
+
+def _set_nested(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mapping → {dotted.key: value}; lists and scalars are leaves."""
+    flat: dict[str, Any] = {}
+    for name, value in tree.items():
+        dotted = f"{prefix}{name}"
+        if isinstance(value, Mapping) and dotted not in KEYS_BY_NAME:
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:
+    """Replace `${VAR}` / `${VAR:-default}` in strings; an unset variable without default is an error."""
+    if isinstance(value, list):
+        return [interpolate(item, environ, key) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, fallback = match.group(1), match.group(2)
+        if name in environ:
+            return environ[name]
+        if fallback is not None:
+            return fallback
+        raise ConfigError(key, f"environment variable {name} is not set")
+
+    return _INTERPOLATION.sub(substitute, value)
+
+
+def coerce(key: Key, value: Any) -> Any:
+    """Convert and check one value for `key`; raises ConfigError naming the key and the problem."""
+    value = _convert(key, value)
+    if key.choices is not None and value not in key.choices:
+        raise ConfigError(key.name, f"must be one of {', '.join(map(str, key.choices))}, got {value!r}")
+    if key.minimum is not None and value < key.minimum:
+        raise ConfigError(key.name, f"must be >= {key.minimum}, got {value!r}")
+    if key.maximum is not None and value > key.maximum:
+        raise ConfigError(key.name, f"must be <= {key.maximum}, got {value!r}")
+    if key.check is not None and (problem := key.check(value)):
+        raise ConfigError(key.name, problem)
+    return value
+
+
+def _to_bool(key: Key, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise ConfigError(key.name, f"must be true or false, got {value!r}")
+
+
+def _to_int(key: Key, value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    raise ConfigError(key.name, f"must be an integer, got {value!r}")
+
+
+def _to_float(key: Key, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(key.name, f"must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key.name, f"must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(key.name, f"must be a finite number, got {value!r}")
+    return number
+
+
+def _to_list(key: Key, value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return list(value)
+    raise ConfigError(key.name, f"must be a list, got {value!r}")
+
+
+def _to_str(key: Key, value: Any) -> str:
+    if isinstance(value, str):
+        return value.upper() if key.name == "server.log_level" else value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ConfigError(key.name, f"must be a string, got {value!r}")
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+_CONVERTERS: dict[type, Callable[[Key, Any], Any]] = {
+    bool: _to_bool,
+    int: _to_int,
+    float: _to_float,
+    list: _to_list,
+    str: _to_str,
+}
+
+
+def _convert(key: Key, value: Any) -> Any:
+    return _CONVERTERS[key.type](key, value)
+
+
+def validate_values(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Check a flat mapping of raw values: unknown keys and bad values raise ConfigError."""
+    result: dict[str, Any] = {}
+    for name, value in raw.items():
+        key = KEYS_BY_NAME.get(name)
+        if key is None:
+            raise ConfigError(name, f"unknown key (from {source})")
+        result[name] = coerce(key, value)
+    return result
+
+
+def check_market_hours(values: Mapping[str, Any]) -> None:
+    """Market hours must close after they open."""
+    opens = values["market_hours.open_hour"] * 60 + values["market_hours.open_minute"]
+    closes = values["market_hours.close_hour"] * 60 + values["market_hours.close_minute"]
+    if closes <= opens:
+        raise ConfigError("market_hours.close_hour", "market hours must close after they open")
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Read a YAML config file into a nested dict (an empty file is an empty config)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("--config", f"file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError("--config", f"cannot read {path}: {exc.strerror}") from None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError("--config", f"{path} is not valid YAML: {exc}") from None
+    if tree is None:
+        return {}
+    if not isinstance(tree, dict):
+        raise ConfigError("--config", f"{path} must hold a mapping of sections")
+    return tree
+
+
+def _file_values(tree: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    flat = flatten(tree)
+    # PRD §8.1 names the database by URL; accept sqlite:/// URLs as a path.
+    if "database.url" in flat:
+        url = str(interpolate(flat.pop("database.url"), environ, "database.url"))
+        if not url.startswith("sqlite:///"):
+            raise ConfigError("database.url", "only sqlite:/// URLs are supported")
+        flat.setdefault("database.path", url.removeprefix("sqlite:///"))
+    for ignored in (
+        "server.workers",
+        "database.echo",
+        "scheduler.job_defaults.coalesce",
+        "scheduler.job_defaults.max_instances",
+    ):
+        flat.pop(ignored, None)  # PRD keys with no meaning here (one process, our own scheduler)
+    return {name: interpolate(value, environ, name) for name, value in flat.items()}
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for var, value in environ.items():
+        if not var.startswith(ENV_PREFIX) or "__" not in var:
+            continue
+        name = var[len(ENV_PREFIX) :].lower().replace("__", ".")
+        if name not in KEYS_BY_NAME:
+            raise ConfigError(name, f"unknown key (from environment variable {var})")
+        values[name] = value
+    return values
+
+
+def load_config(
+    file: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the effective config from defaults, file, environment and flags (in rising precedence)."""
+    environ = os.environ if environ is None else environ
+    data_dir = (data_dir or Path(environ.get("WHEELD_DATA_DIR") or default_data_dir())).expanduser()
+    if file is None and (data_dir / "config.yaml").is_file():
+        file = data_dir / "config.yaml"
+    values = {key.name: key.default for key in KEYS}
+    sources = dict.fromkeys(values, "default")
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if file is not None:
+        layers.append((f"file {file}", _file_values(read_file(file), environ)))
+    layers.append(("environment", _env_values(environ)))
+    layers.append(("flags", {k: v for k, v in (flags or {}).items() if v is not None}))
+    for source, layer in layers:
+        checked = validate_values(layer, source)
+        values.update(checked)
+        sources.update(dict.fromkeys(checked, source.split(" ")[0]))
+    check_market_hours(values)
+    return Config(values, data_dir=data_dir, file=file, sources=sources)
+
+
+def diff_restart_keys(changes: Iterable[str]) -> list[str]:
+    """Which of the changed keys only take effect after a restart."""
+    return sorted(name for name in changes if KEYS_BY_NAME[name].restart)
+
+
+def write_file_atomically(path: Path, tree: Mapping[str, Any]) -> None:
+    """Write a nested config as YAML via a temp file and rename, mode 0600 (it may hold secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(dict(tree), sort_keys=True, default_flow_style=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def merge_into_file_tree(tree: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the file's nested tree with dotted `changes` set in it (raw `${VAR}` texts elsewhere kept)."""
+    merged = yaml.safe_load(yaml.safe_dump(tree)) or {}
+    for name, value in changes.items():
+        _set_nested(merged, name, value)
+    return merged

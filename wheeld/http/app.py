@@ -1,0 +1,73 @@
+"""The aiohttp application factory: middlewares, routes, the OpenAPI spec and its UIs."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from aiohttp_apispec import setup_aiohttp_apispec
+
+from wheeld import __version__
+from wheeld.app import Container
+from wheeld.http import middlewares
+from wheeld.http.keys import CONTAINER
+from wheeld.http.routes import docs, portfolios, system
+
+ROUTE_MODULES = (system, portfolios, docs)
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(container: Container) -> web.Application:
+    """Build the aiohttp application around a container (opened and closed with the app)."""
+    app = web.Application(
+        middlewares=[
+            middlewares.request_id_middleware,
+            middlewares.error_middleware,
+            middlewares.security_middleware,
+            middlewares.validation_middleware,
+        ],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[CONTAINER] = container
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await container.start()
+        yield
+        await container.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    for module in ROUTE_MODULES:
+        module.register(app)
+    with warnings.catch_warnings():
+        # aiohttp-apispec keeps its state under plain string keys; that is its design, not ours.
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        _setup_docs(app)
+    return app
+
+
+def _setup_docs(app: web.Application) -> None:
+    setup_aiohttp_apispec(
+        app,
+        title="wheeld API",
+        version=__version__,
+        url="/openapi.json",
+        swagger_path="/docs",
+        static_path="/static/swagger",
+        in_place=True,
+        info={
+            "description": "Local daemon for the options wheel strategy. Every response is "
+            "`{data, timestamp}` (lists add `pagination`); every error is "
+            "`{error: {code, message, details}, timestamp}`. Money is in dollars "
+            "with two decimals."
+        },
+        securityDefinitions={
+            "bearer": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "description": "`Bearer <token>` when server.api_token is set",
+            }
+        },
+        security=[{"bearer": []}],
+    )

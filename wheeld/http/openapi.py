@@ -1,0 +1,80 @@
+"""OpenAPI documentation: one decorator per route declares its schemas, example and error responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp_apispec import docs, match_info_schema, querystring_schema, request_schema
+from marshmallow import Schema
+
+from wheeld.http.schemas.common import ErrorEnvelope, envelope
+
+ERROR_DESCRIPTIONS = {
+    400: "VALIDATION_ERROR: malformed JSON, a wrong type, an unknown field or a value out of range",
+    401: "UNAUTHORIZED: the API token is required and was missing or wrong",
+    403: "FORBIDDEN: Host or Origin not allowed",
+    404: "NOT_FOUND: no such resource",
+    409: "CONFLICT (already exists) or INVALID_STATE (illegal move in the current state)",
+    502: "EXTERNAL_API_ERROR: the market-data provider failed and nothing cached could stand in",
+    503: "SERVICE_UNAVAILABLE: the database is unreachable",
+    500: "INTERNAL_ERROR: unexpected; the message never carries a traceback",
+}
+ALWAYS = (400, 401, 403, 500)
+Handler = Callable[..., Any]
+
+
+def endpoint(
+    *,
+    tag: str,
+    summary: str,
+    description: str = "",
+    response: type[Schema] | None = None,
+    many: bool = False,
+    paginated: bool | None = None,
+    status: int = 200,
+    example: Any = None,
+    body: type[Schema] | None = None,
+    body_example: dict[str, Any] | None = None,
+    query: type[Schema] | None = None,
+    path: type[Schema] | None = None,
+    errors: Iterable[int] = (),
+    produces: list[str] | None = None,
+    extra_responses: dict[int, dict[str, Any]] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Document (and validate) a route: request schemas, the enveloped response, its example, its errors."""
+    responses: dict[int, dict[str, Any]] = {}
+    if response is not None:
+        success: dict[str, Any] = {
+            "schema": envelope(response, many=many, paginated=paginated),
+            "description": summary,
+        }
+        if example is not None:
+            wrapped = {"data": example, "timestamp": "2026-11-25T15:30:00Z"}
+            if many and (paginated is None or paginated):
+                wrapped["pagination"] = {"page": 1, "page_size": 50, "total_items": 1, "total_pages": 1}
+            success["examples"] = {"application/json": wrapped}
+        responses[status] = success
+    else:
+        responses[status] = {"description": summary}
+    for code in sorted({*ALWAYS, *errors}):
+        responses[code] = {"schema": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[code]}
+    responses.update(extra_responses or {})
+
+    def decorate(handler: Handler) -> Handler:
+        wrapped = handler
+        if body is not None:
+            wrapped = request_schema(body, location="json", put_into="json", example=body_example)(wrapped)
+        if query is not None:
+            wrapped = querystring_schema(query)(wrapped)
+        if path is not None:
+            wrapped = match_info_schema(path)(wrapped)
+        return docs(
+            tags=[tag],
+            summary=summary,
+            description=description or summary,
+            responses=responses,
+            produces=produces or ["application/json"],
+        )(wrapped)
+
+    return decorate

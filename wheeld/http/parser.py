@@ -1,0 +1,84 @@
+"""Request parsing for the schemas: a JSON body is read as JSON whatever its Content-Type claims."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from aiohttp import web
+from marshmallow import Schema
+from marshmallow import ValidationError as MarshmallowError
+from webargs import core
+from webargs.aiohttpparser import AIOHTTPParser
+
+from wheeld.errors import ValidationError
+
+
+class JsonBodyParser(AIOHTTPParser):
+    """webargs' aiohttp parser, but `curl -d '{...}'` (form content type) still counts as JSON."""
+
+    async def load_json(self, req: web.Request, schema: Schema) -> Any:
+        """The parsed body, `missing` when there is none, a 400 VALIDATION_ERROR when it is not JSON."""
+        if not req.body_exists:
+            return core.missing
+        raw = await req.read()
+        if not raw.strip():
+            return core.missing
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValidationError(
+                "the request body is not valid JSON",
+                {"field": "body", "value": None, "constraint": f"must be valid JSON ({exc})"},
+            ) from None
+
+
+def _first_error(messages: Any, path: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The first (dotted field, message) in marshmallow's nested messages."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            return _first_error(value, (*path, str(key)))
+    if isinstance(messages, list) and messages:
+        if all(isinstance(m, str) for m in messages):
+            return ".".join(path), str(messages[0])
+        return _first_error(messages[0], path)
+    return ".".join(path), str(messages)
+
+
+def _value_at(data: Any, field: str) -> Any:
+    for part in field.split(".") if field else []:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data if isinstance(data, str | int | float | bool | type(None)) else None
+
+
+def validation_error_callback(
+    error: MarshmallowError,
+    req: Any,
+    schema: Any,
+    *,
+    error_status_code: int | None = None,
+    error_headers: Any = None,
+) -> NoReturn:
+    """webargs failures → our 400 VALIDATION_ERROR with field, value and constraint."""
+    messages = error.messages
+    # webargs nests messages under the location ("json", "querystring", "match_info").
+    location = next(iter(messages)) if isinstance(messages, dict) and len(messages) == 1 else ""
+    inner = messages[location] if location else messages
+    field, constraint = _first_error(inner)
+    if constraint == "Unknown field.":
+        constraint = "unknown field"
+    value = _value_at(error.data if isinstance(error.data, dict) else {}, field)
+    if field == "_schema":
+        field = "body"
+    raise ValidationError(
+        f"{field}: {constraint}" if field else constraint,
+        {"field": field, "value": value, "constraint": constraint, "location": location, "errors": inner},
+    )
+
+
+PARSER = JsonBodyParser(error_handler=validation_error_callback)

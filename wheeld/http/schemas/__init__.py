@@ -1,0 +1,1 @@
+"""Marshmallow schemas: every request and response of the API, documented in the OpenAPI spec."""

@@ -1,0 +1,183 @@
+"""Shared fields and schemas: money, symbols, ids, pages, the success and error envelopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from wheeld.domain.money import cents_to_float
+from wheeld.domain.vocabulary import normalize_symbol
+from wheeld.services.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+MAX_ID = 2**63 - 1
+MAX_MONEY = Decimal("1000000000")  # a billion dollars: far beyond any single wheel
+
+
+class Money(fields.Field):
+    """Dollars in JSON (a number, at most `places` decimals), integer cents inside wheeld."""
+
+    def __init__(
+        self, *, places: int = 2, minimum: Decimal = Decimal(0), allow_zero: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.places = places
+        self.minimum = minimum
+        self.allow_zero = allow_zero
+        self.metadata.setdefault("type", "number")
+        self.metadata.setdefault("format", "double")
+        self.metadata.setdefault("x-unit", "USD")
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
+        return cents_to_float(value) if isinstance(value, int) else value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError("must be a number")
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError("must be a number") from None
+        if not amount.is_finite():
+            raise ValidationError("must be a finite number")
+        if amount < self.minimum or (amount == 0 and not self.allow_zero):
+            raise ValidationError("must be positive" if not self.allow_zero else f"must be >= {self.minimum}")
+        if amount > MAX_MONEY:
+            raise ValidationError(f"must be <= {MAX_MONEY}")
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places:
+            raise ValidationError(f"must have at most {self.places} decimal places")
+        if self.places == 2:
+            return int(amount * 100)
+        return amount  # finer prices (premium per share) stay Decimal; the service converts
+
+
+class Symbol(fields.String):
+    """A ticker: 1–10 characters of A–Z 0–9 . -, upper-cased."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("example", "AAPL")
+        kwargs["metadata"].setdefault("pattern", "^[A-Za-z0-9.\\-]{1,10}$")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_symbol(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class IsoDate(fields.Date):
+    """A calendar date YYYY-MM-DD (a real one: 2026-02-30 is refused)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Timestamp(fields.String):
+    """A UTC ISO-8601 timestamp as stored."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("format", "date-time")
+        kwargs["metadata"].setdefault("example", "2026-11-25T15:30:00Z")
+        super().__init__(**kwargs)
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An input timestamp; naive values are taken as UTC."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """A positive integer id within SQLite's range."""
+    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class IdPath(Schema):
+    """`{id}` in the path."""
+
+    id = id_field(required=True, metadata={"description": "Resource id"})
+
+
+class PageQuery(Schema):
+    """`page` and `page_size` of a list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
+    )
+
+
+class Pagination(Schema):
+    """Where a page sits in the whole list."""
+
+    page = fields.Integer(required=True, metadata={"example": 1})
+    page_size = fields.Integer(required=True, metadata={"example": 50})
+    total_items = fields.Integer(required=True, metadata={"example": 237})
+    total_pages = fields.Integer(required=True, metadata={"example": 5})
+
+
+class ErrorBody(Schema):
+    """What went wrong: a stable code, a message for people, details for programs."""
+
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [
+                "VALIDATION_ERROR",
+                "UNAUTHORIZED",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "METHOD_NOT_ALLOWED",
+                "CONFLICT",
+                "INVALID_STATE",
+                "EXTERNAL_API_ERROR",
+                "SERVICE_UNAVAILABLE",
+                "INTERNAL_ERROR",
+            ]
+        ),
+        metadata={"example": "VALIDATION_ERROR"},
+    )
+    message = fields.String(required=True, metadata={"example": "strike: must be positive"})
+    details = fields.Dict(
+        required=True,
+        metadata={"example": {"field": "strike", "value": -100, "constraint": "must be positive"}},
+    )
+
+
+class ErrorEnvelope(Schema):
+    """The error envelope every failure uses."""
+
+    error = fields.Nested(ErrorBody, required=True)
+    timestamp = Timestamp(required=True)
+
+
+_ENVELOPES: dict[tuple[str, bool, bool], type[Schema]] = {}
+
+
+def envelope(schema: type[Schema], many: bool = False, paginated: bool | None = None) -> type[Schema]:
+    """The `{data, timestamp}` (and `pagination` for paged lists) wrapper of a schema, made once."""
+    paginated = many if paginated is None else paginated
+    name = schema.__name__.removesuffix("Schema")
+    key = (name, many, paginated)
+    if key not in _ENVELOPES:
+        attrs: dict[str, Any] = {
+            "data": fields.List(fields.Nested(schema), required=True)
+            if many
+            else fields.Nested(schema, required=True, allow_none=False),
+            "timestamp": Timestamp(required=True),
+        }
+        if paginated:
+            attrs["pagination"] = fields.Nested(Pagination, required=True)
+        suffix = "Page" if paginated else ("List" if many else "")
+        _ENVELOPES[key] = Schema.from_dict(attrs, name=f"{name}{suffix}Envelope")
+    return _ENVELOPES[key]

@@ -1,0 +1,105 @@
+"""Logging set-up: text or JSON lines, levels from config, and a filter that redacts secrets."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from pythonjsonlogger.json import JsonFormatter
+
+REDACTED = "[REDACTED]"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Secrets that can appear in text we did not write ourselves (URLs, headers, JSON bodies, reprs).
+_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|id_token|api[_-]?key|app[_-]?secret|app[_-]?key|client_secret"
+        r"|token|secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)([^\"'\s,&}]{4,})"
+    ),
+)
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces known secret values and secret-looking key/value pairs in every record."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self.add_secrets(secrets)
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Register exact secret values to redact (short ones are ignored to avoid mangling text)."""
+        self._secrets.update(s for s in secrets if s and len(s) >= 4)
+
+    def redact(self, text: str) -> str:
+        """Return `text` with secrets replaced."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        text = _PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
+        return _PATTERNS[1].sub(lambda m: m.group(1) + REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message (args merged) and exception text with secrets removed."""
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        for name, value in list(record.__dict__.items()):
+            if name not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, name, self.redact(value))
+        return True
+
+
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def setup_logging(
+    level: str = "INFO",
+    fmt: str = "text",
+    secrets: Iterable[str] = (),
+    log_file: str = "",
+    max_bytes: int = 10_000_000,
+    backup_count: int = 5,
+) -> RedactingFilter:
+    """Configure the root logger once: one handler, the chosen format, the redaction filter."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_wheeld", False):
+            root.removeHandler(handler)
+            handler.close()
+    handler: logging.Handler
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
+        )
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler._wheeld = True  # type: ignore[attr-defined]
+    if fmt == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    redactor = RedactingFilter(secrets)
+    handler.addFilter(redactor)
+    root.addHandler(handler)
+    root.setLevel(level)
+    return redactor
+
+
+def set_level(level: str) -> None:
+    """Change the root log level live (config PUT)."""
+    logging.getLogger().setLevel(level)

@@ -1,0 +1,89 @@
+"""Reading, validating, applying and persisting the configuration over the API (FR-33)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from wheeld import config as cfg
+from wheeld.errors import ConfigError, ValidationError
+
+Applier = Callable[[cfg.Config, dict[str, Any]], None]
+
+
+class ConfigService:
+    """The live configuration: masked reads, validated updates, atomic persistence."""
+
+    def __init__(self, config: cfg.Config) -> None:
+        self.config = config
+        self._appliers: list[Applier] = []
+        self._lock = asyncio.Lock()
+
+    def on_change(self, applier: Applier) -> None:
+        """Register a callback applying changed keys live (log level, thresholds, TTLs …)."""
+        self._appliers.append(applier)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration with secrets masked."""
+        return self.config.masked()
+
+    def _changes(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(body, Mapping):
+            raise ValidationError.field("body", None, "must be an object of config sections")
+        flat = cfg.flatten(body)
+        # A masked secret sent back unchanged means "keep it".
+        flat = {
+            k: v
+            for k, v in flat.items()
+            if not (k in cfg.KEYS_BY_NAME and cfg.KEYS_BY_NAME[k].secret and v == cfg.MASK)
+        }
+        try:
+            checked = cfg.validate_values(flat, "request")
+            cfg.check_market_hours({**dict(self.config), **checked})
+        except ConfigError as exc:
+            raise ValidationError(
+                str(exc), {"field": exc.key, "value": flat.get(exc.key), "constraint": exc.problem}
+            ) from None
+        return {k: v for k, v in checked.items() if self.config[k] != v}
+
+    def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Check proposed changes without applying them."""
+        try:
+            changes = self._changes(body)
+        except ValidationError as exc:
+            return {
+                "valid": False,
+                "errors": [{"key": exc.details.get("field"), "problem": exc.details.get("constraint")}],
+                "changed": [],
+                "restart_required": [],
+            }
+        return {
+            "valid": True,
+            "errors": [],
+            "changed": sorted(changes),
+            "restart_required": cfg.diff_restart_keys(changes),
+        }
+
+    async def update(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate, persist atomically to the config file, apply what can be applied live."""
+        async with self._lock:
+            changes = self._changes(body)
+            overridden = sorted(k for k in changes if self.config.sources.get(k) in ("environment", "flags"))
+            path = self.config.file or (self.config.data_dir / "config.yaml")
+            if changes:
+                tree = cfg.read_file(path) if path.is_file() else {}
+                merged = cfg.merge_into_file_tree(tree, changes)
+                await asyncio.to_thread(cfg.write_file_atomically, path, merged)
+                self.config = self.config.replace(changes)
+                self.config.file = path
+                live = {k: v for k, v in changes.items() if not cfg.KEYS_BY_NAME[k].restart}
+                for applier in self._appliers:
+                    applier(self.config, live)
+            return {
+                "config": self.masked(),
+                "changed": sorted(changes),
+                "restart_required": cfg.diff_restart_keys(changes),
+                "overridden_at_start": overridden,
+                "file": str(path),
+            }
