@@ -16,6 +16,8 @@ from wheeld.logs import RedactingFilter, set_level
 from wheeld.services.configuration import ConfigService
 from wheeld.services.portfolios import PortfolioService
 from wheeld.services.system import SystemService
+from wheeld.services.trades import TradeService
+from wheeld.services.wheels import WheelService
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class Container:
     db: Database
     portfolios: PortfolioService
     system: SystemService
+    wheels: WheelService
+    trades: TradeService
     redactor: RedactingFilter | None = None
     _started: bool = field(default=False, repr=False)
 
@@ -50,6 +54,8 @@ class Container:
             db=db,
             portfolios=PortfolioService(db, clock),
             system=SystemService(db, clock),
+            wheels=WheelService(db, clock),
+            trades=TradeService(db, clock),
             redactor=redactor,
         )
         container.settings.on_change(container._apply_live)

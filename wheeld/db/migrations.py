@@ -7,6 +7,7 @@ after a backup copy of the existing file. A database newer than this code is ref
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ class Migration:
 
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer wheeld."""
+
+
+class NotAWheeldDatabase(RuntimeError):
+    """The file holds tables but no schema version: another program's database (e.g. the legacy CLI's)."""
 
 
 def load_migrations() -> list[Migration]:
@@ -73,6 +78,9 @@ def backup_file(path: Path, version: int, now: datetime | None = None) -> Path:
     """Consistent copy of the database beside it (SQLite backup API), before a migration."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    # Private from the first byte (it holds the same records as the database), not only after the copy.
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    target.chmod(0o600)
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)
@@ -99,8 +107,15 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> tuple[int, int, Path
         )
     if version == latest:
         return version, version, None
-    has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    if version == 0 and not has_tables:
+    if version == 0:
+        # Every file wheeld writes has user_version >= 1; tables without one belong to someone else.
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if names:
+            raise NotAWheeldDatabase(
+                f"{path or 'the database'} is not a wheeld database (tables {', '.join(sorted(names))}"
+                " but no schema version); point database.path elsewhere, or import a legacy"
+                " database with `wheeld migrate-legacy`"
+            )
         _apply(conn, split_statements(current_schema_sql()), latest)
         return 0, latest, None
     backup = backup_file(path, version) if path is not None else None

@@ -66,12 +66,16 @@ async def holdings(conn: aiosqlite.Connection, where: str = "", params: tuple[An
     )
 
 
-async def wheel_cycle_net(conn: aiosqlite.Connection, wheel_id: int, cycle: int) -> int:
-    """Net premium (premium − close costs − fees) of one wheel's trades in one cycle."""
-    row = await fetch_one(
+async def cycle_nets(conn: aiosqlite.Connection, wheel_ids: list[int]) -> dict[int, int]:
+    """Net premium of each wheel's current cycle, by wheel id (one query)."""
+    if not wheel_ids:
+        return {}
+    marks = ", ".join("?" for _ in wheel_ids)
+    rows = await fetch_all(
         conn,
-        "SELECT coalesce(sum(total_premium_cents - coalesce(close_cost_cents, 0) - fees_cents), 0)"
-        " FROM trades WHERE wheel_id = ? AND cycle = ?",
-        (wheel_id, cycle),
+        "SELECT t.wheel_id, sum(t.total_premium_cents - coalesce(t.close_cost_cents, 0) - t.fees_cents)"
+        f" FROM trades t JOIN wheels w ON w.id = t.wheel_id AND t.cycle = w.cycle"
+        f" WHERE t.wheel_id IN ({marks}) GROUP BY t.wheel_id",
+        wheel_ids,
     )
-    return int(row[0]) if row else 0
+    return {int(r[0]): int(r[1]) for r in rows}

@@ -12,9 +12,9 @@ from wheeld import __version__
 from wheeld.app import Container
 from wheeld.http import middlewares
 from wheeld.http.keys import CONTAINER
-from wheeld.http.routes import docs, portfolios, system
+from wheeld.http.routes import docs, portfolios, system, trades, wheels
 
-ROUTE_MODULES = (system, portfolios, docs)
+ROUTE_MODULES = (system, portfolios, wheels, trades, docs)
 MAX_BODY_BYTES = 1024 * 1024
 
 

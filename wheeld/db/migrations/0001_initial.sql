@@ -57,6 +57,9 @@ CREATE TABLE trades (
     cycle INTEGER NOT NULL DEFAULT 1,
     opened_at TEXT NOT NULL,
     settled_at TEXT,
+    -- New York market dates of opening and settlement: what date filters and periods compare
+    opened_on TEXT NOT NULL,
+    settled_on TEXT,
     rolled_from_id INTEGER REFERENCES trades (id) ON DELETE SET NULL,
     rolled_to_id INTEGER REFERENCES trades (id) ON DELETE SET NULL,
     notes TEXT NOT NULL DEFAULT '',
@@ -69,6 +72,6 @@ CREATE UNIQUE INDEX trades_one_open ON trades (wheel_id) WHERE outcome = 'open';
 CREATE INDEX trades_wheel ON trades (wheel_id, id);
 CREATE INDEX trades_symbol ON trades (symbol);
 CREATE INDEX trades_outcome ON trades (outcome);
-CREATE INDEX trades_opened ON trades (opened_at);
-CREATE INDEX trades_settled ON trades (settled_at);
+CREATE INDEX trades_opened ON trades (opened_on);
+CREATE INDEX trades_settled ON trades (settled_on);
 CREATE INDEX trades_expiration ON trades (expiration_date);
