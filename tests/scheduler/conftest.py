@@ -1,0 +1,87 @@
+"""Fixtures for the scheduler tests: a dict-backed trading calendar and clocks that only move on request."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from wheeld.clock import NEW_YORK, FrozenClock
+
+# The 2026 exceptions the tests lean on; every other weekday is a full 09:30–16:00 session.
+HOLIDAYS = {date(2026, 1, 1), date(2026, 1, 19), date(2026, 11, 26), date(2026, 12, 25)}
+EARLY_CLOSES = {date(2026, 11, 27): time(13, 0), date(2026, 12, 24): time(13, 0)}
+
+
+class FakeCalendar:
+    """A `SessionHours` over a dict of New York dates to (open, close); other days are closed."""
+
+    def __init__(self, sessions: dict[date, tuple[time, time]]) -> None:
+        self.sessions = sessions
+
+    def session_hours(self, day: date) -> tuple[time, time] | None:
+        """The session's hours, or None on a weekend or holiday."""
+        return self.sessions.get(day)
+
+
+def sessions_2026() -> dict[date, tuple[time, time]]:
+    """XNYS-like sessions for 2026: weekdays minus holidays, early closes applied."""
+    sessions = {}
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        if day.weekday() < 5 and day not in HOLIDAYS:
+            sessions[day] = (time(9, 30), EARLY_CLOSES.get(day, time(16, 0)))
+        day += timedelta(days=1)
+    return sessions
+
+
+@pytest.fixture
+def calendar() -> FakeCalendar:
+    """The 2026 fake calendar (Thanksgiving 11-26 closed, 11-27 closes at 13:00)."""
+    return FakeCalendar(sessions_2026())
+
+
+class SteppedClock(FrozenClock):
+    """Frozen time whose `sleep` really waits until the test moves time past the wake-up time.
+
+    It lets a test drive the supervisor's real loop: every requested sleep is recorded, and
+    `fire_timers_early()` wakes sleepers without moving time (a timer that fired early).
+    """
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.sleeps: list[float] = []
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+
+    def advance(self, seconds: float = 0.0, **kwargs: float) -> None:
+        """Move time forward and wake every sleeper whose time has come."""
+        super().advance(seconds, **kwargs)
+        for wake_at, sleeper in self._sleepers:
+            if wake_at <= self.now() and not sleeper.done():
+                sleeper.set_result(None)
+
+    def fire_timers_early(self) -> None:
+        """Wake every sleeper now, before its time."""
+        for _, sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until time has been moved `seconds` past now (or a timer fires early)."""
+        self.sleeps.append(seconds)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        entry = (self.now() + timedelta(seconds=seconds), asyncio.get_running_loop().create_future())
+        self._sleepers.append(entry)
+        try:
+            await entry[1]
+        finally:
+            self._sleepers.remove(entry)
+
+
+@pytest.fixture
+def stepped_clock() -> SteppedClock:
+    """A SteppedClock at Monday 2026-11-23 10:02 New York time."""
+    return SteppedClock(datetime(2026, 11, 23, 10, 2, tzinfo=NEW_YORK))
