@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from wheeld.app import Container
 from wheeld.clock import FrozenClock
 from wheeld.config import Config, load_config
 from wheeld.http.app import create_app
+from wheeld.market_calendar import TradingCalendar, load_xnys
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 
@@ -39,9 +40,12 @@ def make_config(tmp_path: Path) -> Callable[..., Config]:
     """Build a config in the temp data dir; keyword args are dotted keys with '__' for '.'."""
 
     def build(file: Path | None = None, environ: dict[str, str] | None = None, **flags: Any) -> Config:
-        return load_config(file, data_dir=tmp_path / "data",
-                           flags={k.replace("__", "."): v for k, v in flags.items()},
-                           environ=environ or {})
+        return load_config(
+            file,
+            data_dir=tmp_path / "data",
+            flags={k.replace("__", "."): v for k, v in flags.items()},
+            environ=environ or {},
+        )
 
     return build
 
@@ -52,10 +56,16 @@ def config(make_config: Callable[..., Config]) -> Config:
     return make_config()
 
 
+@pytest.fixture(scope="session")
+def xnys() -> TradingCalendar:
+    """The real XNYS calendar, loaded once for the whole test session (about a second)."""
+    return load_xnys(date(2015, 1, 1), date(2029, 12, 31))
+
+
 @pytest.fixture
-def container(config: Config, clock: FrozenClock) -> Container:
-    """A container over the temp database (opened by the app)."""
-    return Container.build(config, clock)
+def container(config: Config, clock: FrozenClock, xnys: TradingCalendar) -> Container:
+    """A container over the temp database (opened by the app), on the simulated market."""
+    return Container.build(config, clock, xnys)
 
 
 @pytest.fixture

@@ -5,16 +5,35 @@ The server, the CLI's direct mode and the tests all build wheeld through `Contai
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from wheeld.clock import Clock
 from wheeld.config import Config
 from wheeld.db.connection import Database
+from wheeld.db.jobs import SqliteJobStore
+from wheeld.domain.money import to_cents
 from wheeld.logs import RedactingFilter, set_level
+from wheeld.market_calendar import TradingCalendar, load_xnys
+from wheeld.marketdata.factory import SchwabSettings, build_market_data
+from wheeld.marketdata.resilience import RetryPolicy
+from wheeld.marketdata.service import CacheTTLs, MarketData
+from wheeld.scheduler.core_jobs import CoreJobDeps, CoreJobs, core_job_specs, unwired_deps
+from wheeld.scheduler.jobs import JobHandler, JobStore, RunRetention
+from wheeld.scheduler.market_hours import MarketHours, SessionHours
+from wheeld.scheduler.supervisor import Supervisor
+from wheeld.services.alerts import AlertService
 from wheeld.services.configuration import ConfigService
+from wheeld.services.jobs import JobService
+from wheeld.services.monitoring import QuoteRefresh, RiskMonitor
+from wheeld.services.notifiers import Notifier, NotifierSettings
 from wheeld.services.portfolios import PortfolioService
+from wheeld.services.positions import PositionService, RiskSettings
 from wheeld.services.system import SystemService
 from wheeld.services.trades import TradeService
 from wheeld.services.wheels import WheelService
@@ -29,11 +48,22 @@ class Container:
     settings: ConfigService
     clock: Clock
     db: Database
+    calendar: TradingCalendar
+    market: MarketData
     portfolios: PortfolioService
+    positions: PositionService
     system: SystemService
     wheels: WheelService
     trades: TradeService
+    alerts: AlertService
+    # What the core jobs call; reassign a field to wire a service in (handlers read it at each run).
+    core_job_deps: CoreJobDeps
+    jobs: JobService
     redactor: RedactingFilter | None = None
+    # Run the scheduler at start() (when scheduler.enabled): `serve` does; tests and the CLI do not.
+    start_scheduler: bool = False
+    # Builds a fresh supervisor: one starts once, so a container stopped and started again needs another.
+    _new_supervisor: Callable[[], Supervisor] | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
 
     @property
@@ -43,20 +73,51 @@ class Container:
 
     @classmethod
     def build(
-        cls, config: Config, clock: Clock | None = None, redactor: RedactingFilter | None = None
+        cls,
+        config: Config,
+        clock: Clock | None = None,
+        calendar: TradingCalendar | None = None,
+        redactor: RedactingFilter | None = None,
+        *,
+        start_scheduler: bool = False,
     ) -> Container:
-        """Wire the parts together (nothing is opened yet)."""
+        """Wire the parts together (nothing is opened yet). Without `calendar`, weekdays stand in for
+        sessions: `serve` and the CLI pass the XNYS calendar from `load_calendar`. With
+        `start_scheduler` (serve), `start()` runs the background jobs when `scheduler.enabled`."""
         clock = clock or Clock()
+        calendar = calendar or TradingCalendar.weekdays_only()
         db = Database(config.database_path, busy_timeout_ms=config["database.busy_timeout_ms"])
+        market = build_market_data_from(config, clock, calendar)
+        settings = ConfigService(config)
+        positions = PositionService(db, clock, market, calendar, risk_settings(config))
+        alerts = AlertService(db, clock, Notifier(lambda: NotifierSettings.from_config(settings.config)))
+        deps = unwired_deps()
+        deps.refresh_quotes = QuoteRefresh(db, market)
+        deps.evaluate_risk = RiskMonitor(positions, alerts)
+        store = SqliteJobStore(db, clock)
+        handlers = CoreJobs(deps, calendar).handlers()
+
+        def new_supervisor() -> Supervisor:
+            return build_supervisor(store, clock, calendar, settings.config, handlers)
+
+        supervisor = new_supervisor()
         container = cls(
-            settings=ConfigService(config),
+            settings=settings,
             clock=clock,
             db=db,
-            portfolios=PortfolioService(db, clock),
+            calendar=calendar,
+            market=market,
+            portfolios=PortfolioService(db, clock, price_lookup=_price_lookup(market)),
+            positions=positions,
             system=SystemService(db, clock),
             wheels=WheelService(db, clock),
             trades=TradeService(db, clock),
+            alerts=alerts,
+            core_job_deps=deps,
+            jobs=JobService(store, supervisor, db, clock),
             redactor=redactor,
+            start_scheduler=start_scheduler,
+            _new_supervisor=new_supervisor,
         )
         container.settings.on_change(container._apply_live)
         return container
@@ -64,6 +125,10 @@ class Container:
     def _apply_live(self, config: Config, changes: dict[str, Any]) -> None:
         if "server.log_level" in changes:
             set_level(config["server.log_level"])
+        if any(k.startswith("risk.") for k in changes):
+            self.positions.risk = risk_settings(config)
+        if any(k.startswith(("market_hours.", "scheduler.run_history")) for k in changes):
+            self.supervisor.configure(hours=market_hours(config), retention=run_retention(config))
         if self.redactor is not None:
             self.redactor.add_secrets(config.secrets())
 
@@ -72,13 +137,115 @@ class Container:
         if self._started:
             return
         await self.db.open()
+        self.system.add_probe("market_data", self._market_probe)
         if self.db.backup_path is not None:
             log.info("schema migrated from v%s; backup at %s", self.db.migrated_from, self.db.backup_path)
+        # Defaults only where a job does not exist yet: a user's changes survive restarts.
+        await self.jobs.install(core_job_specs())
+        self.system.add_probe("scheduler", self._scheduler_probe)
+        self.system.active_jobs = self.jobs.active_job_ids
+        if self._scheduler_should_run:
+            await self.supervisor.start()
         self._started = True
 
     async def stop(self) -> None:
         """Stop background parts and close the database."""
         if not self._started:
             return
+        # Before the database closes: cancelled runs are recorded as such.
+        await self.supervisor.stop()
+        if self._new_supervisor is not None:
+            self.jobs.supervisor = self._new_supervisor()
+        if self.alerts.notifier is not None:
+            await self.alerts.notifier.close()
+        await self.market.close()
         await self.db.close()
         self._started = False
+
+    @property
+    def supervisor(self) -> Supervisor:
+        """The job supervisor (scheduler)."""
+        return self.jobs.supervisor
+
+    @property
+    def _scheduler_should_run(self) -> bool:
+        return self.start_scheduler and bool(self.config["scheduler.enabled"])
+
+    async def _scheduler_probe(self) -> dict[str, Any]:
+        return await self.jobs.health(should_run=self._scheduler_should_run)
+
+    async def _market_probe(self) -> dict[str, Any]:
+        return self.market.health()
+
+
+def risk_settings(config: Config) -> RiskSettings:
+    """The risk thresholds from config."""
+    return RiskSettings(config["risk.medium_threshold_pct"], config["risk.approaching_dte"])
+
+
+def _price_lookup(market: MarketData) -> Any:
+    def lookup(symbol: str) -> int | None:
+        quote = market.peek_quote(symbol)
+        return to_cents(quote.price) if quote is not None else None
+
+    return lookup
+
+
+def build_market_data_from(config: Config, clock: Clock, calendar: TradingCalendar) -> MarketData:
+    """The market-data service named by `market_data.provider`, with TTLs and retries from config."""
+    schwab = None
+    if config["market_data.provider"] == "schwab":
+        token = Path(config["external_apis.schwab.token_file"]).expanduser()
+        schwab = SchwabSettings(
+            api_key=config["external_apis.schwab.app_key"],
+            app_secret=config["external_apis.schwab.app_secret"],
+            callback_url=config["external_apis.schwab.callback_url"],
+            token_path=token if token.is_absolute() else config.data_dir / token,
+        )
+    finnhub_key = config["external_apis.finnhub.api_key"] if config["external_apis.finnhub.enabled"] else ""
+    return build_market_data(
+        config["market_data.provider"],
+        clock,
+        calendar,
+        schwab=schwab,
+        finnhub_api_key=finnhub_key or None,
+        ttls=CacheTTLs(config["caching.quote_ttl"], config["caching.chain_ttl"], config["caching.history_ttl"]),
+        retry=RetryPolicy(
+            attempts=config["market_data.max_retries"] + 1, timeout=config["market_data.timeout_seconds"]
+        ),
+        data_dir=config.data_dir,
+    )
+
+
+def market_hours(config: Config) -> MarketHours:
+    """The market-hours gate's window from config."""
+    return MarketHours(
+        time(config["market_hours.open_hour"], config["market_hours.open_minute"]),
+        time(config["market_hours.close_hour"], config["market_hours.close_minute"]),
+    )
+
+
+def run_retention(config: Config) -> RunRetention:
+    """How much job-run history to keep, from config."""
+    return RunRetention(config["scheduler.run_history_max_age_days"], config["scheduler.run_history_max_per_job"])
+
+
+def build_supervisor(
+    store: JobStore, clock: Clock, calendar: SessionHours, config: Config, handlers: dict[str, JobHandler]
+) -> Supervisor:
+    """The job supervisor over the store, with market hours and run retention from config."""
+    return Supervisor(
+        store,
+        clock,
+        calendar,
+        market_hours(config),
+        handlers,
+        logging.getLogger("wheeld.scheduler"),
+        retention=run_retention(config),
+    )
+
+
+async def load_calendar(clock: Clock) -> TradingCalendar:
+    """The XNYS calendar from 2015 to three years ahead, built once off the event loop (about a second)."""
+    today = clock.today_ny()
+    return await asyncio.to_thread(load_xnys, date(2015, 1, 1), today + timedelta(days=3 * 366))

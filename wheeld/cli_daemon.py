@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from wheeld import __version__
-from wheeld.app import Container
+from wheeld.app import Container, load_calendar
 from wheeld.config import Config, load_config
 from wheeld.db.migrations import SchemaTooNew
 from wheeld.errors import ConfigError
@@ -73,7 +73,12 @@ async def serve(config: Config) -> int:
             host,
             "" if config["server.api_token"] else " (and no server.api_token is set!)",
         )
-    container = Container.build(config, redactor=redactor)
+    from wheeld.clock import Clock
+
+    clock = Clock()
+    container = Container.build(
+        config, clock, await load_calendar(clock), redactor=redactor, start_scheduler=True
+    )
     app = create_app(container)
     from wheeld.http.middlewares import AccessLogger
 

@@ -11,10 +11,11 @@ from aiohttp_apispec import setup_aiohttp_apispec
 from wheeld import __version__
 from wheeld.app import Container
 from wheeld.http import middlewares
-from wheeld.http.keys import CONTAINER
-from wheeld.http.routes import docs, portfolios, system, trades, wheels
+from wheeld.http.keys import CONTAINER, POSITIONS_CACHE
+from wheeld.http.response_cache import ResponseCache
+from wheeld.http.routes import alerts, docs, jobs, portfolios, positions, system, trades, wheels
 
-ROUTE_MODULES = (system, portfolios, wheels, trades, docs)
+ROUTE_MODULES = (system, portfolios, wheels, trades, positions, jobs, alerts, docs)
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -30,6 +31,7 @@ def create_app(container: Container) -> web.Application:
         client_max_size=MAX_BODY_BYTES,
     )
     app[CONTAINER] = container
+    app[POSITIONS_CACHE] = ResponseCache(container.clock)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await container.start()

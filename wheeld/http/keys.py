@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from wheeld.app import Container
+    from wheeld.http.response_cache import ResponseCache
 
 CONTAINER: web.AppKey[Container] = web.AppKey("container")
 
@@ -16,3 +17,4 @@ BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 QUERY: web.RequestKey[dict[str, Any]] = web.RequestKey("query", dict)
 PATH: web.RequestKey[dict[str, Any]] = web.RequestKey("path", dict)
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+POSITIONS_CACHE: web.AppKey[ResponseCache] = web.AppKey("positions_cache")

@@ -1,0 +1,67 @@
+"""Position status payloads."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from wheeld.http.schemas.common import IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
+from wheeld.http.schemas.wheels import DIRECTIONS, STATES
+
+RISK_LEVELS = ["LOW", "MEDIUM", "HIGH"]
+
+
+class PositionStatus(Schema):
+    """An open short option priced now: DTE, moneyness, risk, and where the price came from."""
+
+    trade_id = fields.Integer(required=True, metadata={"example": 7})
+    wheel_id = fields.Integer(required=True, metadata={"example": 3})
+    portfolio_id = fields.Integer(required=True, metadata={"example": 1})
+    symbol = fields.String(required=True, metadata={"example": "AAPL"})
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
+    strike = Money(required=True)
+    expiration_date = fields.String(required=True, metadata={"format": "date"})
+    contracts = fields.Integer(required=True)
+    current_price = Money(
+        allow_none=True, required=True, metadata={"description": "Last price (null when no quote could be had)"}
+    )
+    price_source = fields.String(
+        allow_none=True, required=True, metadata={"description": "simulated, schwab or finnhub", "example": "simulated"}
+    )
+    price_as_of = Timestamp(allow_none=True, required=True)
+    price_age_seconds = fields.Float(allow_none=True, required=True)
+    price_stale = fields.Boolean(
+        allow_none=True,
+        required=True,
+        metadata={"description": "true when the provider failed and a cached price past its TTL is shown"},
+    )
+    dte_calendar = fields.Integer(required=True, metadata={"description": "Calendar days to expiration (NY date)"})
+    dte_trading = fields.Integer(
+        required=True, metadata={"description": "XNYS sessions after today up to and including expiration"}
+    )
+    approaching_expiration = fields.Boolean(required=True, metadata={"description": "dte_calendar < 3 (config)"})
+    moneyness_pct = fields.Float(
+        allow_none=True, required=True, metadata={"description": "OTM cushion in percent; negative means in the money"}
+    )
+    is_itm = fields.Boolean(allow_none=True, required=True)
+    distance = fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Dollars between price and strike on the OTM side (negative = ITM)"},
+    )
+    risk_level = fields.String(allow_none=True, required=True, validate=validate.OneOf(RISK_LEVELS))
+    risk_icon = fields.String(allow_none=True, required=True, metadata={"example": "🟢"})
+    premium_collected = Money(required=True)
+    net_premium = Money(required=True, metadata={"description": "Premium less fees so far"})
+    breakeven = fields.Float(required=True, metadata={"description": "Put strike − net premium/share; call + it"})
+    shares = fields.Integer(required=True)
+    opened_at = Timestamp(required=True)
+
+
+class PositionQuery(PageQuery):
+    """Filters of the open positions."""
+
+    portfolio_id = id_field()
+    symbol = Symbol()
+    risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS))
+    expires_before = IsoDate(metadata={"description": "Only options expiring before this date"})
