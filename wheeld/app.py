@@ -193,15 +193,7 @@ def _price_lookup(market: MarketData) -> Any:
 
 def build_market_data_from(config: Config, clock: Clock, calendar: TradingCalendar) -> MarketData:
     """The market-data service named by `market_data.provider`, with TTLs and retries from config."""
-    schwab = None
-    if config["market_data.provider"] == "schwab":
-        token = Path(config["external_apis.schwab.token_file"]).expanduser()
-        schwab = SchwabSettings(
-            api_key=config["external_apis.schwab.app_key"],
-            app_secret=config["external_apis.schwab.app_secret"],
-            callback_url=config["external_apis.schwab.callback_url"],
-            token_path=token if token.is_absolute() else config.data_dir / token,
-        )
+    schwab = schwab_settings(config) if config["market_data.provider"] == "schwab" else None
     finnhub_key = config["external_apis.finnhub.api_key"] if config["external_apis.finnhub.enabled"] else ""
     return build_market_data(
         config["market_data.provider"],
@@ -242,6 +234,18 @@ def build_supervisor(
         handlers,
         logging.getLogger("wheeld.scheduler"),
         retention=run_retention(config),
+    )
+
+
+def schwab_settings(config: Config) -> SchwabSettings:
+    """Schwab credentials and the encrypted token's place (relative paths are inside the data dir)."""
+    token = Path(config["external_apis.schwab.token_file"]).expanduser()
+    return SchwabSettings(
+        api_key=config["external_apis.schwab.app_key"],
+        app_secret=config["external_apis.schwab.app_secret"],
+        callback_url=config["external_apis.schwab.callback_url"],
+        token_path=token if token.is_absolute() else config.data_dir / token,
+        key_file=config.data_dir / "token.key",
     )
 
 

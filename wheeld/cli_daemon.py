@@ -24,9 +24,7 @@ log = logging.getLogger("wheeld")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", type=Path, help="YAML config file (default: DATA_DIR/config.yaml if present)"
-    )
+    parser.add_argument("--config", type=Path, help="YAML config file (default: DATA_DIR/config.yaml if present)")
     parser.add_argument("--data-dir", type=Path, help="data directory (default: $XDG_DATA_HOME/wheeld)")
 
 
@@ -41,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     check = sub.add_parser("check-config", help="validate the configuration and print it (secrets masked)")
     _common(check)
+    auth = sub.add_parser("auth", help="authorize a market-data provider once (stores an encrypted token)")
+    auth.add_argument("provider", choices=["schwab"], help="the provider to authorize")
+    auth.add_argument("--manual", action="store_true", help="copy-paste flow (no local browser; for a headless box)")
+    _common(auth)
     return parser
 
 
@@ -76,9 +78,7 @@ async def serve(config: Config) -> int:
     from wheeld.clock import Clock
 
     clock = Clock()
-    container = Container.build(
-        config, clock, await load_calendar(clock), redactor=redactor, start_scheduler=True
-    )
+    container = Container.build(config, clock, await load_calendar(clock), redactor=redactor, start_scheduler=True)
     app = create_app(container)
     from wheeld.http.middlewares import AccessLogger
 
@@ -119,6 +119,35 @@ async def serve(config: Config) -> int:
     return 0
 
 
+def auth_schwab(config: Config, manual: bool = False) -> int:
+    """Run Schwab's OAuth flow once and keep the token encrypted in the data directory."""
+    from wheeld.app import schwab_settings
+    from wheeld.marketdata.schwab import run_login_flow
+
+    setup_logging(config["server.log_level"], config["server.log_format"], config.secrets())
+    settings = schwab_settings(config)
+    if not settings.api_key or not settings.app_secret:
+        print(
+            "wheeld: set external_apis.schwab.app_key and app_secret (config file or "
+            "WHEELD_EXTERNAL_APIS__SCHWAB__APP_KEY / __APP_SECRET) first",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        run_login_flow(
+            settings.api_key,
+            settings.app_secret,
+            settings.callback_url,
+            settings.token_store(config.data_dir),
+            manual=manual,
+        )
+    except Exception as exc:  # the flow talks to a browser and the network: report, never trace
+        print(f"wheeld: Schwab authorization failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Schwab token stored, encrypted, in {settings.token_store(config.data_dir).path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wheeld` console script."""
     args = build_parser().parse_args(argv)
@@ -135,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(yaml.safe_dump(config.masked(), sort_keys=True), end="")
         return 0
+    if args.command == "auth":
+        return auth_schwab(config, manual=args.manual)
     if args.command == "serve":
         try:
             return asyncio.run(serve(config))
