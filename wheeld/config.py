@@ -35,6 +35,9 @@ class Key:
     doc: str
     restart: bool = False
     secret: bool = False
+    # A file-system path: set in the file, the environment or a flag, never over the API (a client must
+    # not choose where the daemon writes).
+    path: bool = False
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -44,6 +47,12 @@ class Key:
 def _hosts_check(value: Any) -> str | None:
     if not all(isinstance(item, str) and item for item in value):
         return "must be a list of non-empty strings"
+    return None
+
+
+def _webhook_url_check(value: Any) -> str | None:
+    if value and not re.match(r"^https?://[^\s/]+", value):
+        return "must be an http:// or https:// URL, or empty"
     return None
 
 
@@ -71,6 +80,7 @@ KEYS: tuple[Key, ...] = (
         "",
         "Log to this file (rotated by size) instead of stderr; empty = stderr/journald.",
         restart=True,
+        path=True,
     ),
     Key(
         "server.log_max_bytes",
@@ -123,8 +133,9 @@ KEYS: tuple[Key, ...] = (
         "database.path",
         str,
         "",
-        "SQLite file; empty = wheeld.db inside the data directory.",
+        "SQLite file, relative to the data directory; empty = wheeld.db inside it.",
         restart=True,
+        path=True,
     ),
     Key(
         "database.busy_timeout_ms",
@@ -233,6 +244,7 @@ KEYS: tuple[Key, ...] = (
         "schwab_token.enc",
         "Encrypted token file, relative to the data directory.",
         restart=True,
+        path=True,
     ),
     Key(
         "external_apis.finnhub.api_key",
@@ -276,6 +288,38 @@ KEYS: tuple[Key, ...] = (
         minimum=0,
         maximum=60,
     ),
+    Key(
+        "notifiers.webhook_url",
+        str,
+        "",
+        "POST each alert as JSON here (ntfy, Slack, Discord …); empty = alerts go to the log only."
+        " Secret: such URLs often embed a token.",
+        secret=True,
+        check=_webhook_url_check,
+    ),
+    Key(
+        "notifiers.webhook_timeout_seconds",
+        float,
+        10.0,
+        "Timeout of one webhook POST.",
+        minimum=0.1,
+        maximum=120,
+    ),
+    Key(
+        "notifiers.webhook_retries",
+        int,
+        3,
+        "Retries of a failed webhook POST (connection error, timeout, HTTP 429 or 5xx), with backoff.",
+        minimum=0,
+        maximum=10,
+    ),
+    Key(
+        "notifiers.min_severity",
+        str,
+        "MEDIUM",
+        "Least severe alert sent to the webhook (the log gets every alert).",
+        choices=("LOW", "MEDIUM", "HIGH"),
+    ),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 
@@ -307,9 +351,10 @@ class Config(Mapping[str, Any]):
 
     @property
     def database_path(self) -> Path:
-        """The SQLite file: `database.path` or wheeld.db inside the data directory."""
+        """The SQLite file: `database.path` (relative to the data directory) or wheeld.db inside it."""
         raw = self._values["database.path"]
-        return Path(raw).expanduser() if raw else self.data_dir / "wheeld.db"
+        # A daemon's working directory means nothing (systemd starts it in /): anchor relative paths.
+        return self.data_dir / Path(raw).expanduser() if raw else self.data_dir / "wheeld.db"
 
     def masked(self) -> dict[str, Any]:
         """Nested view for clients, with secrets replaced by a mask (or '' when unset)."""
@@ -347,15 +392,24 @@ def _set_nested(target: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested mapping → {dotted.key: value}; lists and scalars are leaves."""
+    """Nested mapping → {dotted.key: value}; lists and scalars are leaves.
+
+    A section left empty (YAML `server:` with every key commented out) reads as None: it is skipped.
+    """
     flat: dict[str, Any] = {}
     for name, value in tree.items():
         dotted = f"{prefix}{name}"
         if isinstance(value, Mapping) and dotted not in KEYS_BY_NAME:
             flat.update(flatten(value, dotted + "."))
+        elif value is None and dotted not in KEYS_BY_NAME and _is_section(dotted):
+            continue
         else:
             flat[dotted] = value
     return flat
+
+
+def _is_section(dotted: str) -> bool:
+    return any(name.startswith(dotted + ".") for name in KEYS_BY_NAME)
 
 
 def interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:

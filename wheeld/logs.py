@@ -6,25 +6,34 @@ import logging
 import logging.handlers
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[REDACTED]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Names under which secrets travel: in `name=value` text and as keys of logged mappings.
+_SECRET_NAMES = (
+    r"access_token|refresh_token|id_token|api[_-]?key|app[_-]?secret|app[_-]?key|client_secret"
+    r"|token|secret|password|authorization"
+)
 # Secrets that can appear in text we did not write ourselves (URLs, headers, JSON bodies, reprs).
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
-    re.compile(
-        r"(?i)((?:access_token|refresh_token|id_token|api[_-]?key|app[_-]?secret|app[_-]?key|client_secret"
-        r"|token|secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)([^\"'\s,&}]{4,})"
-    ),
+    re.compile(rf"(?i)((?:{_SECRET_NAMES})[\"']?\s*[:=]\s*[\"']?)([^\"'\s,&}}]{{4,}})"),
 )
+_SECRET_KEY = re.compile(rf"(?i)[\w-]*(?:{_SECRET_NAMES})")
+_MAX_DEPTH = 6
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces known secret values and secret-looking key/value pairs in every record."""
+    """Replaces known secret values and secret-looking key/value pairs in every record.
+
+    It sits on the handler, so every record that handler writes passes through it, whichever logger
+    it came from. It rewrites the record itself: message, exception and stack text, and extra fields.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -43,19 +52,46 @@ class RedactingFilter(logging.Filter):
         text = _PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
         return _PATTERNS[1].sub(lambda m: m.group(1) + REDACTED, text)
 
+    def scrub(self, value: Any, depth: int = 0) -> Any:
+        """A copy of a logged value (str, mapping, list, tuple) with secrets replaced; other values as is."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if depth >= _MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+            return self.redact(repr(value))
+        if isinstance(value, Mapping):
+            return {
+                key: REDACTED
+                if isinstance(key, str) and _SECRET_KEY.fullmatch(key) and isinstance(item, str | bytes)
+                else self.scrub(item, depth + 1)
+                for key, item in value.items()
+            }
+        if type(value) in (list, tuple):
+            return type(value)(self.scrub(item, depth + 1) for item in value)
+        return value
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message (args merged) and exception text with secrets removed."""
-        message = record.getMessage()
-        redacted = self.redact(message)
-        if redacted != message or record.args:
-            record.msg, record.args = redacted, None
+        """Rewrite the record's message (args merged), exception and stack text and extras without secrets."""
+        if isinstance(record.msg, Mapping) and not record.args:
+            record.msg = self.scrub(record.msg)  # python-json-logger renders a dict message as fields
+        else:
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string would reach stderr, args and all, via handleError
+                message = f"{record.msg!s} {record.args!r}"
+            redacted = self.redact(message)
+            if redacted != message or record.args:
+                record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
+            # Formatters re-render exc_info when it is present (python-json-logger does): keep only the text.
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         for name, value in list(record.__dict__.items()):
-            if name not in _STANDARD_ATTRS and isinstance(value, str):
-                setattr(record, name, self.redact(value))
+            if name not in _STANDARD_ATTRS:
+                setattr(record, name, self.scrub(value))
         return True
 
 
@@ -87,9 +123,7 @@ def setup_logging(
     handler._wheeld = True  # type: ignore[attr-defined]
     if fmt == "json":
         handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
-            )
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
         )
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))

@@ -37,9 +37,7 @@ def test_metrics_components_and_total() -> None:
     assert m.unpriced_symbols == ("MSFT",)
 
 
-@pytest.mark.parametrize(
-    ("wins", "settled", "rate"), [(0, 0, 0.0), (1, 3, 33.33), (2, 3, 66.67), (3, 3, 100.0)]
-)
+@pytest.mark.parametrize(("wins", "settled", "rate"), [(0, 0, 0.0), (1, 3, 33.33), (2, 3, 66.67), (3, 3, 100.0)])
 def test_win_rate(wins: int, settled: int, rate: float) -> None:
     assert win_rate(wins, settled) == rate
 

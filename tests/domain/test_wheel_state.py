@@ -26,9 +26,7 @@ CALL2 = OpenTerms(Direction.CALL, 18000, 2, 24000, 130)
         (SHARES, Direction.CALL, 2, WheelState.SHORT_CALL),
     ],
 )
-def test_legal_opens(
-    wheel: WheelPosition, direction: Direction, contracts: int, state_after: WheelState
-) -> None:
+def test_legal_opens(wheel: WheelPosition, direction: Direction, contracts: int, state_after: WheelState) -> None:
     assert check_open(wheel, direction, contracts).state is state_after
 
 

@@ -98,18 +98,33 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error)."""
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error or cancellation).
+
+        Whatever happens to the caller (an exception, a job timeout, a cancelled task), the writer
+        leaves this block outside any transaction, and `version` has moved if anything may have changed.
+        """
         async with self._write_lock:
             conn = self._writer
             if conn is None:
                 raise ServiceUnavailable("the database is not open")
-            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await _settle(conn, "BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                await _rollback(conn)  # the BEGIN may have landed after all
+                raise
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _rollback(conn)
                 raise
-            await conn.execute("COMMIT")
+            try:
+                await _settle(conn, "COMMIT")
+            except BaseException:
+                # Cancelled while the COMMIT ran, or it failed: nothing may stay open, and caches must not
+                # trust their figures (a needless bump only costs one recomputation).
+                self.version += 1
+                await _rollback(conn)
+                raise
             self.version += 1
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
@@ -136,6 +151,29 @@ class Database:
             with contextlib.suppress(FileNotFoundError):
                 total += Path(f"{self.path}{suffix}").stat().st_size
         return total
+
+
+async def _settle(conn: aiosqlite.Connection, sql: str) -> None:
+    """Run a transaction-control statement to its end even if the caller is cancelled meanwhile.
+
+    aiosqlite runs it in its own thread whatever becomes of our await: giving up early would leave the
+    connection's transaction state unknown (a BEGIN landing after we left keeps the writer inside a
+    transaction, and every later write fails with "cannot start a transaction within a transaction").
+    """
+    step = asyncio.ensure_future(conn.execute(sql))
+    try:
+        await asyncio.shield(step)
+    except asyncio.CancelledError:
+        await asyncio.wait({step})
+        if not step.cancelled() and step.exception() is not None:
+            log.warning("%s failed while its caller was cancelled: %s", sql, step.exception())
+        raise
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """ROLLBACK if a transaction is open (SQLite ends one by itself on some errors, e.g. a full disk)."""
+    if conn.in_transaction:
+        await _settle(conn, "ROLLBACK")
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:

@@ -102,9 +102,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None) -> tuple[int, int, Path
     latest = latest_version()
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > latest:
-        raise SchemaTooNew(
-            f"database schema version {version} is newer than this wheeld ({latest}); upgrade wheeld"
-        )
+        raise SchemaTooNew(f"database schema version {version} is newer than this wheeld ({latest}); upgrade wheeld")
     if version == latest:
         return version, version, None
     if version == 0:

@@ -42,6 +42,4 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     """An error envelope response."""
-    return web.json_response(
-        error_body(code, message, details, now), status=status, dumps=dumps, headers=headers
-    )
+    return web.json_response(error_body(code, message, details, now), status=status, dumps=dumps, headers=headers)

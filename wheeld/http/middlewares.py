@@ -39,7 +39,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     """Tag each request with an id (the client's X-Request-ID if sane) and echo it back."""
     given = request.headers.get("X-Request-ID", "")
     request[REQUEST_ID] = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # redirects pass the error middleware as exceptions
+        exc.headers["X-Request-ID"] = request[REQUEST_ID]
+        raise
     response.headers["X-Request-ID"] = request[REQUEST_ID]
     return response
 
@@ -61,11 +65,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         details: dict[str, object] = {"path": request.path}
         if exc.status == 405:
             details["method"] = request.method
-        return error_response(exc.status, code, message, details, clock.now())
+        # A 405 must say which methods the path does allow (RFC 9110 §15.5.6).
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return error_response(exc.status, code, message, details, clock.now(), allow)
     except Exception:
-        log.exception(
-            "unexpected error on %s %s (request %s)", request.method, request.path, request.get(REQUEST_ID)
-        )
+        log.exception("unexpected error on %s %s (request %s)", request.method, request.path, request.get(REQUEST_ID))
         return error_response(
             500,
             "INTERNAL_ERROR",
@@ -106,11 +110,7 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
     if host not in allowed_hosts:
         raise Forbidden(f"host {host!r} is not allowed; add it to server.allowed_hosts", {"host": host})
     origin = request.headers.get("Origin")
-    if (
-        origin is not None
-        and request.method in WRITE_METHODS
-        and not _origin_allowed(origin, request, config)
-    ):
+    if origin is not None and request.method in WRITE_METHODS and not _origin_allowed(origin, request, config):
         raise Forbidden(
             f"requests from origin {origin!r} may not change data; add it to server.allowed_origins",
             {"origin": origin},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from aiohttp import web
@@ -25,12 +26,36 @@ class JsonBodyParser(AIOHTTPParser):
         if not raw.strip():
             return core.missing
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValidationError(
                 "the request body is not valid JSON",
                 {"field": "body", "value": None, "constraint": f"must be valid JSON ({exc})"},
             ) from None
+        except RecursionError:
+            raise ValidationError.field("body", None, "must not nest arrays or objects this deeply") from None
+        if not _is_encodable(data):
+            # "\ud800" is valid JSON but no UTF-8 text: SQLite and our own responses could not store it.
+            raise ValidationError.field("body", None, "must not contain unpaired surrogates (\\ud800-\\udfff)")
+        return data
+
+
+def _is_encodable(data: Any) -> bool:
+    """True when every string (keys too) of parsed JSON encodes as UTF-8; iterative, so any depth."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def _first_error(messages: Any, path: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -47,7 +72,8 @@ def _first_error(messages: Any, path: tuple[str, ...] = ()) -> tuple[str, str]:
 
 def _value_at(data: Any, field: str) -> Any:
     for part in field.split(".") if field else []:
-        if isinstance(data, dict) and part in data:
+        # Mapping, not dict: webargs hands query strings over as a MultiDictProxy.
+        if isinstance(data, Mapping) and part in data:
             data = data[part]
         elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
             data = data[int(part)]
@@ -72,7 +98,7 @@ def validation_error_callback(
     field, constraint = _first_error(inner)
     if constraint == "Unknown field.":
         constraint = "unknown field"
-    value = _value_at(error.data if isinstance(error.data, dict) else {}, field)
+    value = _value_at(error.data if isinstance(error.data, Mapping) else {}, field)
     if field == "_schema":
         field = "body"
     raise ValidationError(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wheeld import config as cfg
-from wheeld.errors import ConfigError, ValidationError
+from wheeld.errors import ConfigError, InvalidState, ValidationError
 
 Applier = Callable[[cfg.Config, dict[str, Any]], None]
 
@@ -45,7 +45,13 @@ class ConfigService:
             raise ValidationError(
                 str(exc), {"field": exc.key, "value": flat.get(exc.key), "constraint": exc.problem}
             ) from None
-        return {k: v for k, v in checked.items() if self.config[k] != v}
+        changes = {k: v for k, v in checked.items() if self.config[k] != v}
+        for name, value in changes.items():
+            if cfg.KEYS_BY_NAME[name].path:
+                raise ValidationError.field(
+                    name, value, "a file path: set it in the config file, the environment or a flag, not over the API"
+                )
+        return changes
 
     def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Check proposed changes without applying them."""
@@ -72,9 +78,17 @@ class ConfigService:
             overridden = sorted(k for k in changes if self.config.sources.get(k) in ("environment", "flags"))
             path = self.config.file or (self.config.data_dir / "config.yaml")
             if changes:
-                tree = cfg.read_file(path) if path.is_file() else {}
+                try:
+                    tree = cfg.read_file(path) if path.is_file() else {}
+                except ConfigError as exc:  # edited by hand since start-up: the user's to fix, not ours
+                    raise InvalidState(f"cannot update the config file: {exc.problem}", {"file": str(path)}) from None
                 merged = cfg.merge_into_file_tree(tree, changes)
-                await asyncio.to_thread(cfg.write_file_atomically, path, merged)
+                try:
+                    await asyncio.to_thread(cfg.write_file_atomically, path, merged)
+                except OSError as exc:  # a read-only or vanished directory: nothing changed, say why
+                    raise InvalidState(
+                        f"cannot write the config file {path}: {exc.strerror or exc}", {"file": str(path)}
+                    ) from None
                 self.config = self.config.replace(changes)
                 self.config.file = path
                 live = {k: v for k, v in changes.items() if not cfg.KEYS_BY_NAME[k].restart}

@@ -110,8 +110,7 @@ _CSV = {"produces": ["application/json", "text/csv"]}
 
 @endpoint(
     tag="trades",
-    summary="Trade history across portfolios: filters, sort, pagination; ?format=csv "
-    "exports the whole selection",
+    summary="Trade history across portfolios: filters, sort, pagination; ?format=csv exports the whole selection",
     response=Trade,
     many=True,
     example=[EXAMPLE],

@@ -62,14 +62,10 @@ class PortfolioSummary(Schema):
     open_positions = fields.Integer(required=True, metadata={"example": 2})
     capital_allocated = Money(required=True, metadata={"example": 30000.0})
     total_trades = fields.Integer(required=True, metadata={"example": 12})
-    total_premium = Money(
-        required=True, metadata={"example": 2150.0, "description": "Gross premium collected"}
-    )
+    total_premium = Money(required=True, metadata={"example": 2150.0, "description": "Gross premium collected"})
     fees = Money(required=True, metadata={"example": 15.6})
     close_costs = Money(required=True, metadata={"example": 120.0})
-    premium_net = Money(
-        required=True, metadata={"example": 2014.4, "description": "Premium − close costs − fees"}
-    )
+    premium_net = Money(required=True, metadata={"example": 2014.4, "description": "Premium − close costs − fees"})
     realized_stock_pnl = Money(required=True, metadata={"example": 300.0})
     unrealized_stock_pnl = Money(required=True, metadata={"example": -85.0})
     net_pnl = Money(
@@ -78,9 +74,7 @@ class PortfolioSummary(Schema):
     )
     wins = fields.Integer(required=True, metadata={"example": 8})
     losses = fields.Integer(required=True, metadata={"example": 2})
-    win_rate = fields.Float(
-        required=True, metadata={"example": 80.0, "description": "Percent of settled trades"}
-    )
+    win_rate = fields.Float(required=True, metadata={"example": 80.0, "description": "Percent of settled trades"})
     unpriced_symbols = fields.List(
         fields.String(),
         required=True,

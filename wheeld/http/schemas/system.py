@@ -68,6 +68,7 @@ class ConfigView(Schema):
     external_apis = fields.Dict()
     caching = fields.Dict()
     risk = fields.Dict()
+    notifiers = fields.Dict()
 
 
 class ConfigUpdateResult(Schema):

@@ -142,9 +142,7 @@ class WheelListQuery(PageQuery):
     )
     sort = fields.String(
         load_default="id",
-        metadata={
-            "description": "id, symbol, state, created_at, capital_allocated, portfolio_id; - for descending"
-        },
+        metadata={"description": "id, symbol, state, created_at, capital_allocated, portfolio_id; - for descending"},
     )
 
 
@@ -169,9 +167,7 @@ class TradeCreate(Schema):
     premium_per_share = Money(places=4, metadata={"example": 2.35})
     fees = Money(attribute="fees_cents", metadata={"example": 0.65})
     notes = fields.String(validate=validate.Length(max=2000))
-    tags = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20)
-    )
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
     opened_at = AwareDateTime(metadata={"description": "Defaults to now; past dates back-fill history"})
 
     @validates_schema
@@ -191,9 +187,7 @@ class TradeUpdate(Schema):
     """Metadata changes: notes and tags always, fees only while the trade is open."""
 
     notes = fields.String(validate=validate.Length(max=2000))
-    tags = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20)
-    )
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
     fees = Money(attribute="fees_cents")
 
 
@@ -206,9 +200,7 @@ class Settle(Schema):
         attribute="close_cost_cents",
         metadata={"description": "Total debit paid to buy back (closed only)", "example": 60.0},
     )
-    fees = Money(
-        attribute="fees_cents", metadata={"description": "Fees of the settlement, added to the trade's"}
-    )
+    fees = Money(attribute="fees_cents", metadata={"description": "Fees of the settlement, added to the trade's"})
     settled_at = AwareDateTime(metadata={"description": "Defaults to now; any date is accepted"})
 
 
@@ -225,9 +217,7 @@ class RollNew(Schema):
     premium_per_share = Money(places=4)
     fees = Money(attribute="fees_cents")
     notes = fields.String(validate=validate.Length(max=2000))
-    tags = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20)
-    )
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
 
     @validates_schema
     def _one_premium(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -260,9 +250,7 @@ class TradeListQuery(PageQuery):
     wheel_id = id_field()
     symbol = Symbol()
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
-    outcome = fields.String(
-        metadata={"description": "One outcome or several separated by commas", "enum": OUTCOMES}
-    )
+    outcome = fields.String(metadata={"description": "One outcome or several separated by commas", "enum": OUTCOMES})
     start = IsoDate()
     end = IsoDate()
     sort = fields.String(

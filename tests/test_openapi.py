@@ -1,0 +1,335 @@
+"""The API documentation: a valid spec that documents every route, and docs pages that work offline."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from typing import Any
+
+import jsonschema
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from openapi_spec_validator import validate
+
+from wheeld.app import Container
+from wheeld.domain.vocabulary import Direction, Outcome, WheelState
+from wheeld.errors import ERROR_CLASSES
+from wheeld.http.app import create_app
+from wheeld.http.routes import docs
+
+WRITE_METHODS = {"post", "put", "patch"}
+# Enumerations pinned by DESIGN.md: wherever a field of this name appears, its values are listed.
+DESIGN_ENUMS: dict[str, set[Any]] = {
+    "state": {s.value for s in WheelState},
+    "wheel_state": {s.value for s in WheelState},
+    "outcome": {o.value for o in Outcome},
+    "direction": {d.value for d in Direction},
+    "starting_direction": {d.value for d in Direction},
+    "risk_level": {"LOW", "MEDIUM", "HIGH"},
+}
+
+
+# Known defects of the spec, outside this test's files; strict, so each marker fails once its bug is gone.
+BROKEN_BODY_REFS = (
+    "wheeld/http/openapi.py passes body examples to aiohttp-apispec 3.0.0b2's request_schema, which "
+    "wraps the body $ref into allOf wrongly ('#/definitions/#/definitions/X'); add_to_refs=True avoids it"
+)
+QUERY_EXAMPLES = "Symbol fields in query schemas emit `example`, which Swagger 2.0 parameters do not allow"
+SPEC_CONSUMED = (
+    "aiohttp-apispec pops the request schemas off each handler's __apispec__ when it registers them, so "
+    "every app after the first in a process (tests, a CLI building its own app) serves request bodies "
+    "whose $refs point at definitions it never registered; copy __apispec__ per app to fix"
+)
+
+
+# The spec as the daemon serves it: built by the first (and only) app of a fresh process. aiohttp-apispec
+# consumes the request schemas it finds on the handlers, so a later app in the same process (as in this
+# test run) serves a spec whose request bodies point at definitions it no longer registers.
+FRESH_SPEC = """
+import json, sys, tempfile
+from pathlib import Path
+from wheeld.app import Container
+from wheeld.config import load_config
+from wheeld.http.app import create_app
+app = create_app(Container.build(load_config(data_dir=Path(tempfile.mkdtemp()), environ={})))
+json.dump(app["swagger_dict"], sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("spec-home")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WHEELD_")}
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_SPEC],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**environ, "HOME": str(home), "XDG_DATA_HOME": str(home)},
+    )
+    return json.loads(result.stdout)
+
+
+async def test_served_spec_is_the_fresh_one(client: TestClient, spec: dict[str, Any]) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status == 200
+    served = await response.json()
+    assert set(served["paths"]) == set(spec["paths"])
+    assert served["info"] == spec["info"]
+
+
+@pytest.mark.xfail(strict=True, reason=SPEC_CONSUMED)
+def test_every_app_serves_the_same_spec(container: Container, spec: dict[str, Any]) -> None:
+    create_app(container)  # whether or not an app was built before in this process
+    second = create_app(container)
+    assert json.loads(json.dumps(second["swagger_dict"])) == spec
+
+
+def api_routes(app: web.Application) -> list[tuple[str, str]]:
+    """(canonical path, lower-case method) of every /api/v1 route the app serves."""
+    found = []
+    for route in app.router.routes():
+        resource = route.resource
+        if resource is not None and resource.canonical.startswith("/api/v1"):
+            found.append((resource.canonical, route.method.lower()))
+    return found
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, op)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if method != "parameters"
+    ]
+
+
+def success_code(op: dict[str, Any]) -> str:
+    codes = sorted(code for code in op["responses"] if code.startswith("2"))
+    assert codes, "no success response"
+    return codes[0]
+
+
+def nullable_to_json_schema(node: Any) -> Any:
+    """Swagger 2.0's `x-nullable` as plain JSON Schema (so examples with nulls can be checked)."""
+    if isinstance(node, dict):
+        node = {k: nullable_to_json_schema(v) for k, v in node.items()}
+        if node.get("x-nullable") and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        if node.get("x-nullable") and "$ref" in node:
+            node = {"anyOf": [{"$ref": node["$ref"]}, {"type": "null"}]}
+        return node
+    if isinstance(node, list):
+        return [nullable_to_json_schema(v) for v in node]
+    return node
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref" and isinstance(v, str)] + [
+            r for v in node.values() for r in refs(v)
+        ]
+    if isinstance(node, list):
+        return [r for v in node for r in refs(v)]
+    return []
+
+
+@pytest.mark.xfail(strict=True, reason=BROKEN_BODY_REFS)
+async def test_every_ref_points_at_a_definition(spec: dict[str, Any]) -> None:
+    dangling = sorted({r for r in refs(spec) if r.removeprefix("#/definitions/") not in spec["definitions"]})
+    assert dangling == []
+
+
+@pytest.mark.xfail(strict=True, reason=f"{BROKEN_BODY_REFS}; {QUERY_EXAMPLES}")
+async def test_spec_is_valid_swagger(spec: dict[str, Any]) -> None:
+    assert spec["swagger"] == "2.0"
+    validate(copy.deepcopy(spec))
+    assert spec["info"]["title"] and spec["info"]["version"]
+
+
+def without_known_defects(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the spec with only the two known defects above repaired."""
+    repaired = copy.deepcopy(spec)
+    for _, _, op in operations(repaired):
+        for parameter in op.get("parameters", []):
+            schema = parameter.get("schema", {})
+            if "allOf" in schema:
+                schema["allOf"] = [
+                    {"$ref": "#/definitions/" + str(item).rsplit("/", 1)[-1].rstrip("'}")}
+                    if not isinstance(item, dict) or "#/definitions/#/" in item.get("$ref", "")
+                    else item
+                    for item in schema["allOf"]
+                ]
+            if parameter.get("in") == "query":
+                parameter.pop("example", None)
+    return repaired
+
+
+async def test_spec_is_valid_apart_from_the_known_defects(spec: dict[str, Any]) -> None:
+    """Keeps every other part of the spec checked while the two xfails above stand."""
+    validate(without_known_defects(spec))
+
+
+async def test_every_api_route_is_documented(client: TestClient, spec: dict[str, Any]) -> None:
+    """Meta-test: adding a route under /api/v1 without documenting it fails here."""
+    routes = api_routes(client.app)
+    assert ("/api/v1/health", "get") in routes
+    problems: list[str] = []
+    for path, method in routes:
+        op = spec["paths"].get(path, {}).get(method)
+        where = f"{method.upper()} {path}"
+        if op is None:
+            problems.append(f"{where}: not in the spec")
+            continue
+        if not op.get("summary", "").strip():
+            problems.append(f"{where}: no summary")
+        responses = op.get("responses", {})
+        if not any("schema" in r for r in responses.values()):
+            problems.append(f"{where}: no response with a schema")
+        if "400" not in responses or "schema" not in responses["400"]:
+            problems.append(f"{where}: no 400 error response")
+        code = success_code(op)
+        if code != "204":
+            success = responses[code]
+            if "schema" not in success:
+                problems.append(f"{where}: success response {code} has no schema")
+            if not success.get("examples"):
+                problems.append(f"{where}: success response {code} has no example")
+        if method in WRITE_METHODS and not any(
+            p.get("in") == "body" and "schema" in p for p in op.get("parameters", [])
+        ):
+            problems.append(f"{where}: no request body schema")
+    assert problems == []
+
+
+async def test_spec_lists_only_real_routes_and_no_head(client: TestClient, spec: dict[str, Any]) -> None:
+    routes = set(api_routes(client.app))
+    documented = {(path, method) for path, method, _ in operations(spec)}
+    assert documented - routes == set()
+    assert all(method != "head" for _, method in documented)
+
+
+async def test_success_examples_match_their_schemas(spec: dict[str, Any]) -> None:
+    definitions = nullable_to_json_schema(spec["definitions"])
+    problems = []
+    for path, method, op in operations(spec):
+        for code, response in op["responses"].items():
+            example = response.get("examples", {}).get("application/json")
+            if example is None or "schema" not in response:
+                continue
+            schema = {**nullable_to_json_schema(response["schema"]), "definitions": definitions}
+            validator = jsonschema.Draft4Validator(schema)
+            for error in validator.iter_errors(example):
+                location = "/".join(map(str, error.absolute_path))
+                problems.append(f"{method.upper()} {path} {code} at {location}: {error.message}")
+    assert problems == []
+
+
+async def test_error_codes_and_design_enums_are_listed(spec: dict[str, Any]) -> None:
+    definitions = spec["definitions"]
+    assert set(definitions["ErrorBody"]["properties"]["code"]["enum"]) == {c.code for c in ERROR_CLASSES}
+    assert definitions["Health"]["properties"]["status"]["enum"] == ["ok", "degraded", "down"]
+    seen: list[str] = []
+    problems = []
+    for name, definition in definitions.items():
+        for field, prop in definition.get("properties", {}).items():
+            if field in DESIGN_ENUMS:
+                seen.append(f"{name}.{field}")
+                values = {v for v in prop.get("enum", []) if v is not None}
+                if not values or not values <= DESIGN_ENUMS[field]:
+                    problems.append(f"{name}.{field}: enum {prop.get('enum')}")
+    for path, method, op in operations(spec):
+        for parameter in op.get("parameters", []):
+            if parameter.get("in") == "query" and parameter["name"] in DESIGN_ENUMS:
+                values = set(parameter.get("enum", []))
+                if not values or not values <= DESIGN_ENUMS[parameter["name"]]:
+                    problems.append(f"{method.upper()} {path} ?{parameter['name']}: enum {parameter.get('enum')}")
+    assert problems == []
+
+
+async def test_bearer_security_is_declared(spec: dict[str, Any]) -> None:
+    assert spec["securityDefinitions"]["bearer"]["name"] == "Authorization"
+    assert spec["security"] == [{"bearer": []}]
+
+
+class Assets(HTMLParser):
+    """Every URL a page loads or links to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in {"src", "href"} and value:
+                self.urls.append(value)
+
+
+def page_assets(html: str) -> list[str]:
+    parser = Assets()
+    parser.feed(html)
+    return parser.urls
+
+
+async def test_swagger_ui_is_served_locally(client: TestClient) -> None:
+    response = await client.get("/docs")
+    assert response.status == 200 and response.content_type == "text/html"
+    html = await response.text()
+    assets = page_assets(html)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    # No CDN: nothing the page loads comes from another host.
+    assert re.findall(r"(?:https?:)?//[\w.-]+", " ".join(assets)) == []
+    assert re.findall(r"https?://", html) == []
+    assert '"/openapi.json"' in html
+    for asset in assets:
+        fetched = await client.get(asset)
+        assert fetched.status == 200, asset
+        assert len(await fetched.read()) > 0, asset
+
+
+def redoc_bundle_installed() -> bool:
+    return docs.redoc_dir().joinpath("redoc.standalone.js").is_file()
+
+
+async def test_redoc_is_served_locally(client: TestClient) -> None:
+    if not redoc_bundle_installed():
+        pytest.fail("the ReDoc bundle is not installed: run `make assets` (scripts/fetch_redoc.py)")
+    response = await client.get("/redoc")
+    assert response.status == 200 and response.content_type == "text/html"
+    html = await response.text()
+    assert page_assets(html) == ["/static/redoc/redoc.standalone.js"]
+    assert 'spec-url="/openapi.json"' in html
+    assert re.findall(r"https?://", html) == []
+    bundle = await client.get("/static/redoc/redoc.standalone.js")
+    assert bundle.status == 200
+    assert bundle.content_type == "application/javascript"
+    assert len(await bundle.read()) > 100_000  # the real standalone bundle, not a stub
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/redoc/VERSION",
+        "/static/redoc/..%2F..%2F__init__.py",
+        "/static/redoc/%2E%2E%2Fdocs.py",
+        "/static/swagger/..%2F..%2F__init__.py",
+        "/static/swagger/../../__init__.py",
+    ],
+)
+async def test_static_files_do_not_reach_outside_their_folder(client: TestClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status == 404
+    body = await response.json()
+    assert body["error"]["code"] == "NOT_FOUND"
+
+
+async def test_root_redirects_to_the_docs(client: TestClient) -> None:
+    response = await client.get("/", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/docs"
