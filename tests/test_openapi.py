@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from typing import Any
 
@@ -18,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
 from wheeld.app import Container
+from wheeld.config import load_config
 from wheeld.domain.vocabulary import Direction, Outcome, WheelState
 from wheeld.errors import ERROR_CLASSES
 from wheeld.http.app import create_app
@@ -35,46 +33,12 @@ DESIGN_ENUMS: dict[str, set[Any]] = {
 }
 
 
-# Known defects of the spec, outside this test's files; strict, so each marker fails once its bug is gone.
-BROKEN_BODY_REFS = (
-    "wheeld/http/openapi.py passes body examples to aiohttp-apispec 3.0.0b2's request_schema, which "
-    "wraps the body $ref into allOf wrongly ('#/definitions/#/definitions/X'); add_to_refs=True avoids it"
-)
-QUERY_EXAMPLES = "Symbol fields in query schemas emit `example`, which Swagger 2.0 parameters do not allow"
-SPEC_CONSUMED = (
-    "aiohttp-apispec pops the request schemas off each handler's __apispec__ when it registers them, so "
-    "every app after the first in a process (tests, a CLI building its own app) serves request bodies "
-    "whose $refs point at definitions it never registered; copy __apispec__ per app to fix"
-)
-
-
-# The spec as the daemon serves it: built by the first (and only) app of a fresh process. aiohttp-apispec
-# consumes the request schemas it finds on the handlers, so a later app in the same process (as in this
-# test run) serves a spec whose request bodies point at definitions it no longer registers.
-FRESH_SPEC = """
-import json, sys, tempfile
-from pathlib import Path
-from wheeld.app import Container
-from wheeld.config import load_config
-from wheeld.http.app import create_app
-app = create_app(Container.build(load_config(data_dir=Path(tempfile.mkdtemp()), environ={})))
-json.dump(app["swagger_dict"], sys.stdout)
-"""
-
-
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    home = tmp_path_factory.mktemp("spec-home")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("WHEELD_")}
-    result = subprocess.run(
-        [sys.executable, "-c", FRESH_SPEC],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={**environ, "HOME": str(home), "XDG_DATA_HOME": str(home)},
-    )
-    return json.loads(result.stdout)
+    """The spec an app serves (any app: each one gets fresh copies of the handlers' docs)."""
+    data_dir = tmp_path_factory.mktemp("spec-data")
+    app = create_app(Container.build(load_config(data_dir=data_dir, environ={})))
+    return json.loads(json.dumps(app["swagger_dict"]))
 
 
 async def test_served_spec_is_the_fresh_one(client: TestClient, spec: dict[str, Any]) -> None:
@@ -85,7 +49,6 @@ async def test_served_spec_is_the_fresh_one(client: TestClient, spec: dict[str, 
     assert served["info"] == spec["info"]
 
 
-@pytest.mark.xfail(strict=True, reason=SPEC_CONSUMED)
 def test_every_app_serves_the_same_spec(container: Container, spec: dict[str, Any]) -> None:
     create_app(container)  # whether or not an app was built before in this process
     second = create_app(container)
@@ -141,40 +104,15 @@ def refs(node: Any) -> list[str]:
     return []
 
 
-@pytest.mark.xfail(strict=True, reason=BROKEN_BODY_REFS)
 async def test_every_ref_points_at_a_definition(spec: dict[str, Any]) -> None:
     dangling = sorted({r for r in refs(spec) if r.removeprefix("#/definitions/") not in spec["definitions"]})
     assert dangling == []
 
 
-@pytest.mark.xfail(strict=True, reason=f"{BROKEN_BODY_REFS}; {QUERY_EXAMPLES}")
 async def test_spec_is_valid_swagger(spec: dict[str, Any]) -> None:
     assert spec["swagger"] == "2.0"
     validate(copy.deepcopy(spec))
     assert spec["info"]["title"] and spec["info"]["version"]
-
-
-def without_known_defects(spec: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the spec with only the two known defects above repaired."""
-    repaired = copy.deepcopy(spec)
-    for _, _, op in operations(repaired):
-        for parameter in op.get("parameters", []):
-            schema = parameter.get("schema", {})
-            if "allOf" in schema:
-                schema["allOf"] = [
-                    {"$ref": "#/definitions/" + str(item).rsplit("/", 1)[-1].rstrip("'}")}
-                    if not isinstance(item, dict) or "#/definitions/#/" in item.get("$ref", "")
-                    else item
-                    for item in schema["allOf"]
-                ]
-            if parameter.get("in") == "query":
-                parameter.pop("example", None)
-    return repaired
-
-
-async def test_spec_is_valid_apart_from_the_known_defects(spec: dict[str, Any]) -> None:
-    """Keeps every other part of the spec checked while the two xfails above stand."""
-    validate(without_known_defects(spec))
 
 
 async def test_every_api_route_is_documented(client: TestClient, spec: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from wheeld import __version__
 from wheeld.app import Container
 from wheeld.http import middlewares
 from wheeld.http.keys import CONTAINER, POSITIONS_CACHE
+from wheeld.http.openapi import refresh_docs
 from wheeld.http.response_cache import ResponseCache
 from wheeld.http.routes import alerts, docs, jobs, portfolios, positions, system, trades, wheels
 
@@ -49,6 +50,7 @@ def create_app(container: Container) -> web.Application:
 
 
 def _setup_docs(app: web.Application) -> None:
+    refresh_docs(route.handler for route in app.router.routes())
     setup_aiohttp_apispec(
         app,
         title="wheeld API",

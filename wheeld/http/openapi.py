@@ -64,17 +64,40 @@ def endpoint(
     def decorate(handler: Handler) -> Handler:
         wrapped = handler
         if body is not None:
-            wrapped = request_schema(body, location="json", put_into="json", example=body_example)(wrapped)
+            # add_to_refs: 3.0.0b2 builds a broken "#/definitions/#/definitions/…" $ref otherwise
+            wrapped = request_schema(
+                body, location="json", put_into="json", example=body_example, add_to_refs=body_example is not None
+            )(wrapped)
         if query is not None:
             wrapped = querystring_schema(query)(wrapped)
         if path is not None:
             wrapped = match_info_schema(path)(wrapped)
-        return docs(
+        documented = docs(
             tags=[tag],
             summary=summary,
             description=description or summary,
             responses=responses,
             produces=produces or ["application/json"],
         )(wrapped)
+        documented.__apispec_original__ = _copy_apispec(documented.__apispec__)  # type: ignore[attr-defined]
+        return documented
 
     return decorate
+
+
+def _copy_apispec(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose lists and dicts aiohttp-apispec may consume without touching the original."""
+    fresh = dict(data)
+    fresh["schemas"] = [dict(item, example=dict(item.get("example") or {})) for item in data.get("schemas", [])]
+    fresh["parameters"] = list(data.get("parameters", []))
+    fresh["responses"] = {code: dict(value) for code, value in data.get("responses", {}).items()}
+    return fresh
+
+
+def refresh_docs(handlers: Iterable[Handler]) -> None:
+    """Give each documented handler a fresh copy of its docs: aiohttp-apispec pops the request schemas
+    and pops `add_to_refs` from examples while registering, so a second app would get a broken spec."""
+    for handler in handlers:
+        original = getattr(handler, "__apispec_original__", None)
+        if original is not None:
+            handler.__apispec__ = _copy_apispec(original)  # type: ignore[attr-defined]

@@ -59,7 +59,6 @@ class Symbol(fields.String):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {})
-        kwargs["metadata"].setdefault("example", "AAPL")
         kwargs["metadata"].setdefault("pattern", "^[A-Za-z0-9.\\-]{1,10}$")
         super().__init__(**kwargs)
 
