@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from wheeld.db.connection import Row, fetch_all, fetch_one
+from wheeld.domain.performance import TradeTotals
 
 _SUMS = """
     count(t.id) AS trades,
@@ -32,15 +34,73 @@ TOTAL_FIELDS = (
 )
 
 
-async def portfolio_totals(conn: aiosqlite.Connection, portfolio_id: int) -> Row:
-    """Trade sums of one portfolio (archived wheels included: their trades stay in every total)."""
-    row = await fetch_one(
+@dataclass(frozen=True)
+class Scope:
+    """Which trades a sum covers: a portfolio, a wheel, a symbol and a period of New York dates.
+
+    A trade falls in a period by its settlement date (open trades by their opening date).
+    """
+
+    portfolio_id: int | None = None
+    wheel_id: int | None = None
+    symbol: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+GROUPS = {
+    "portfolio": "w.portfolio_id",
+    "symbol": "t.symbol",
+    "wheel": "t.wheel_id",
+    "day": "coalesce(t.settled_on, t.opened_on)",
+}
+
+
+def scope_where(scope: Scope) -> tuple[str, list[Any]]:
+    """WHERE over trades t joined to wheels w for a scope."""
+    clauses, params = [], []
+    for value, column in (
+        (scope.portfolio_id, "w.portfolio_id"),
+        (scope.wheel_id, "t.wheel_id"),
+        (scope.symbol, "t.symbol"),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if scope.start is not None:
+        clauses.append("coalesce(t.settled_on, t.opened_on) >= ?")
+        params.append(scope.start)
+    if scope.end is not None:
+        clauses.append("coalesce(t.settled_on, t.opened_on) <= ?")
+        params.append(scope.end)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+async def select_totals(conn: aiosqlite.Connection, scope: Scope, today: str, group_by: str | None = None) -> list[Row]:
+    """Trade sums for a scope, whole or grouped (portfolio, symbol, wheel or day), in one query.
+
+    Besides the money sums it returns `collateral_day_cents`: Σ strike × 100 × contracts × days held
+    (opened to settled, or to `today` while open; at least one day) for annualized returns.
+    """
+    where, params = scope_where(scope)
+    key = GROUPS[group_by] if group_by else "NULL"
+    group = f" GROUP BY {key} ORDER BY {key}" if group_by else ""
+    return await fetch_all(
         conn,
-        f"SELECT {_SUMS} FROM trades t JOIN wheels w ON w.id = t.wheel_id WHERE w.portfolio_id = ?",
-        (portfolio_id,),
+        f"SELECT {key} AS grp, {_SUMS},"
+        " coalesce(sum(t.strike_cents * 100 * t.contracts * max(1, julianday(coalesce(t.settled_on, ?))"
+        " - julianday(t.opened_on))), 0) AS collateral_day_cents,"
+        " coalesce(sum(t.strike_cents * 100 * t.contracts), 0) AS collateral_cents,"
+        " min(t.opened_on) AS first_opened_on"
+        f" FROM trades t JOIN wheels w ON w.id = t.wheel_id{where}{group}",
+        [today, *params],
     )
-    assert row is not None
-    return row
+
+
+async def portfolio_totals(conn: aiosqlite.Connection, portfolio_id: int) -> Row:
+    """Trade sums of one portfolio, all time (archived wheels included: their trades stay in every total)."""
+    rows = await select_totals(conn, Scope(portfolio_id=portfolio_id), "9999-12-31")
+    return rows[0]
 
 
 async def wheel_counts(conn: aiosqlite.Connection, portfolio_id: int) -> Row:
@@ -79,3 +139,8 @@ async def cycle_nets(conn: aiosqlite.Connection, wheel_ids: list[int]) -> dict[i
         wheel_ids,
     )
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+def as_trade_totals(row: Row) -> TradeTotals:
+    """The domain's TradeTotals from a sums row."""
+    return TradeTotals(**{name: int(row[name]) for name in TOTAL_FIELDS})

@@ -10,7 +10,7 @@ from wheeld.clock import Clock, utc_iso
 from wheeld.db import portfolios as repo
 from wheeld.db import totals as totals_repo
 from wheeld.db.connection import Database, Row
-from wheeld.domain.performance import Holding, TradeTotals, compute_metrics
+from wheeld.domain.performance import Holding, compute_metrics
 from wheeld.errors import Conflict, NotFound
 from wheeld.services.listing import Page, Paged, order_clause
 
@@ -139,7 +139,7 @@ class PortfolioService:
             self._totals_cache[portfolio_id] = cached
         _, sums, wheels, held = cached
         metrics = compute_metrics(
-            TradeTotals(**{k: sums[k] for k in sums.keys()}),  # noqa: SIM118 - sqlite3.Row
+            totals_repo.as_trade_totals(sums),
             [
                 Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, self.price_lookup(h["symbol"]))
                 for h in held

@@ -1,0 +1,218 @@
+"""Performance analytics over any scope and period (FR-14..FR-17), computed by the one metrics module.
+
+Sums come from SQL (`wheeld.db.totals.select_totals`), the figures from `wheeld.domain.performance`,
+the same path the portfolio summary takes; SQL results are cached until the next write.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from wheeld.clock import Clock
+from wheeld.db import totals as repo
+from wheeld.db.connection import Database, Row
+from wheeld.db.totals import Scope
+from wheeld.domain.performance import Holding, TradeTotals, compute_metrics
+from wheeld.errors import NotFound, ValidationError
+
+PERIODS = {"30d": 30, "90d": 90, "365d": 365, "all": None}
+PriceLookup = Callable[[str], "int | None"]
+
+
+def period_scope(scope: Scope, today: date, period: str | None, start: date | None, end: date | None) -> Scope:
+    """Fix a scope's dates: `period` (the last N days, today included) or `start`/`end`, not both."""
+    if period is not None and (start is not None or end is not None):
+        raise ValidationError.field("period", period, "give either period or start/end, not both")
+    if start is not None and end is not None and start > end:
+        raise ValidationError.field("start", start.isoformat(), "must not be after end")
+    if period is not None:
+        days = PERIODS[period]
+        first = None if days is None else today - timedelta(days=days - 1)
+        return replace(scope, start=first.isoformat() if first else None, end=today.isoformat())
+    return replace(scope, start=start.isoformat() if start else None, end=(end or today).isoformat())
+
+
+def _pct(numerator: int, denominator: int) -> float | None:
+    if denominator <= 0:
+        return None
+    return float((Decimal(numerator) * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+class PerformanceService:
+    """Metrics for a wheel, a portfolio, a symbol or everything; side by side; ranked; over time."""
+
+    def __init__(
+        self, db: Database, clock: Clock, price_lookup: PriceLookup | None = None, cache_size: int = 128
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.price_lookup: PriceLookup = price_lookup or (lambda _symbol: None)
+        self._cache: OrderedDict[Hashable, list[Row]] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def _totals(self, scope: Scope, group_by: str | None) -> list[Row]:
+        today = self.clock.today_ny().isoformat()
+        key = (scope, group_by, today, self.db.version)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = await repo.select_totals(self.db.reader, scope, today, group_by)
+            self._cache[key] = rows
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return rows
+
+    async def _holdings(self, scope: Scope) -> list[Row]:
+        clauses, params = [], []
+        for value, column in ((scope.portfolio_id, "portfolio_id"), (scope.wheel_id, "id"), (scope.symbol, "symbol")):
+            if value is not None:
+                clauses.append(f"AND {column} = ?")
+                params.append(value)
+        return await repo.holdings(self.db.reader, " ".join(clauses), tuple(params))
+
+    async def _capital(self, scope: Scope, group_by: str | None = None) -> dict[Any, int]:
+        """Capital allocated to the scope's active wheels, whole (key None) or by portfolio_id / symbol."""
+        key = {"portfolio": "portfolio_id", "symbol": "symbol", None: "NULL"}[group_by]
+        rows = await self.db.fetch_all(
+            f"SELECT {key} AS grp, coalesce(sum(capital_allocated_cents), 0) FROM wheels WHERE archived_at IS NULL"
+            " AND (? IS NULL OR portfolio_id = ?) AND (? IS NULL OR id = ?) AND (? IS NULL OR symbol = ?)"
+            f" GROUP BY {key}",
+            (scope.portfolio_id, scope.portfolio_id, scope.wheel_id, scope.wheel_id, scope.symbol, scope.symbol),
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def check_scope(self, scope: Scope) -> None:
+        """404 for a portfolio or wheel that does not exist."""
+        if (
+            scope.portfolio_id is not None
+            and await self.db.fetch_one("SELECT 1 FROM portfolios WHERE id = ?", (scope.portfolio_id,)) is None
+        ):
+            raise NotFound(f"portfolio {scope.portfolio_id} not found", {"portfolio_id": scope.portfolio_id})
+        if (
+            scope.wheel_id is not None
+            and await self.db.fetch_one("SELECT 1 FROM wheels WHERE id = ?", (scope.wheel_id,)) is None
+        ):
+            raise NotFound(f"wheel {scope.wheel_id} not found", {"wheel_id": scope.wheel_id})
+
+    def _figures(self, scope: Scope, sums: Row | None, held: list[Row], capital: int) -> dict[str, Any]:
+        today = self.clock.today_ny()
+        # Unrealized P&L is a figure of today's holdings: only a period that reaches today has it.
+        current = scope.end is None or scope.end >= today.isoformat()
+        holdings = (
+            [
+                Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, self.price_lookup(h["symbol"]))
+                for h in held
+            ]
+            if current
+            else []
+        )
+        totals = repo.as_trade_totals(sums) if sums is not None else TradeTotals()
+        m = compute_metrics(totals, holdings)
+        first = scope.start or (sums["first_opened_on"] if sums is not None and sums["first_opened_on"] else None)
+        start = date.fromisoformat(first) if first else today
+        end = date.fromisoformat(scope.end) if scope.end else today
+        days = max(1, (end - start).days + 1)
+        collateral_days = int(sums["collateral_day_cents"]) if sums is not None else 0
+        return {
+            "portfolio_id": scope.portfolio_id,
+            "wheel_id": scope.wheel_id,
+            "symbol": scope.symbol,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "days": days,
+            "total_premium": m.total_premium_cents,
+            "total_trades": m.total_trades,
+            "open_trades": m.open_trades,
+            "settled_trades": m.settled_trades,
+            "winning_trades": m.winning_trades,
+            "losing_trades": m.losing_trades,
+            "win_rate": m.win_rate,
+            "average_premium": m.average_premium_cents,
+            "fees": m.fees_cents,
+            "close_costs": m.close_costs_cents,
+            "premium_net": m.premium_net_cents,
+            "realized_stock_pnl": m.realized_stock_pnl_cents,
+            "unrealized_stock_pnl": m.unrealized_stock_pnl_cents if current else None,
+            "total_pnl": m.total_pnl_cents,
+            "capital_allocated": capital,
+            # Collateral the trades put to work: Σ strike × 100 × contracts.
+            "capital_deployed": int(sums["collateral_cents"]) if sums is not None else 0,
+            # Net premium on collateral, per year: Σ net / Σ (collateral × days) × 365 (one trade: the
+            # DESIGN.md formula net / collateral × 365 / days held).
+            "annualized_return": _pct(m.premium_net_cents * 365, collateral_days),
+            "return_on_capital": _pct(m.total_pnl_cents, capital),
+            "unpriced_symbols": list(m.unpriced_symbols),
+        }
+
+    async def metrics(self, scope: Scope) -> dict[str, Any]:
+        """PerformanceMetrics for one scope and period."""
+        await self.check_scope(scope)
+        rows = await self._totals(scope, None)
+        sums = rows[0] if rows and rows[0]["trades"] else None
+        capital = (await self._capital(scope)).get(None, 0)
+        return self._figures(scope, sums, await self._holdings(scope), capital)
+
+    async def by_portfolio(self, scope: Scope) -> list[dict[str, Any]]:
+        """The metrics of every portfolio side by side (portfolios without trades included)."""
+        await self.check_scope(scope)
+        rows = {r["grp"]: r for r in await self._totals(scope, "portfolio")}
+        portfolios = await self.db.fetch_all(
+            "SELECT id, name FROM portfolios WHERE ? IS NULL OR id = ? ORDER BY id", (scope.portfolio_id,) * 2
+        )
+        held = await self._holdings(scope)
+        capital = await self._capital(scope, "portfolio")
+        result = []
+        for p in portfolios:
+            part = replace(scope, portfolio_id=p["id"])
+            mine = [h for h in held if h["portfolio_id"] == p["id"]]
+            figures = self._figures(part, rows.get(p["id"]), mine, capital.get(p["id"], 0))
+            result.append({"portfolio_name": p["name"], **figures})
+        return result
+
+    async def by_symbol(self, scope: Scope) -> list[dict[str, Any]]:
+        """Every symbol's metrics, best to worst by total P&L (ties by symbol)."""
+        await self.check_scope(scope)
+        rows = await self._totals(scope, "symbol")
+        held: dict[str, list[Row]] = {}
+        for holding in await self._holdings(scope):
+            held.setdefault(holding["symbol"], []).append(holding)
+        capital = await self._capital(scope, "symbol")
+        result = []
+        for row in rows:
+            part = replace(scope, symbol=row["grp"])
+            result.append(self._figures(part, row, held.get(row["grp"], []), capital.get(row["grp"], 0)))
+        result.sort(key=lambda f: (-f["total_pnl"], f["symbol"]))
+        for rank, figures in enumerate(result, start=1):
+            figures["rank"] = rank
+        return result
+
+    async def timeline(self, scope: Scope) -> dict[str, Any]:
+        """Daily and cumulative P&L (premium net + realized stock P&L) by settlement date, for charts."""
+        await self.check_scope(scope)
+        rows = await self._totals(scope, "day")
+        points, cumulative = [], 0
+        for row in rows:
+            m = compute_metrics(repo.as_trade_totals(row), [])
+            cumulative += m.total_pnl_cents
+            points.append(
+                {
+                    "date": row["grp"],
+                    "trades": m.total_trades,
+                    "premium_net": m.premium_net_cents,
+                    "realized_stock_pnl": m.realized_stock_pnl_cents,
+                    "pnl": m.total_pnl_cents,
+                    "cumulative_pnl": cumulative,
+                }
+            )
+        figures = await self.metrics(scope)
+        return {
+            "period_start": figures["period_start"],
+            "period_end": figures["period_end"],
+            "points": points,
+            "realized_total": cumulative,
+            "unrealized_stock_pnl": figures["unrealized_stock_pnl"],
+        }
