@@ -118,6 +118,8 @@ async def test_full_cycle_by_hand(client) -> None:
     w = await _wheel(client, wid)
     # 175 − (299.35 + 78.70) / 100 = 171.2195 → 171.22
     assert (w["shares"], w["adjusted_cost_basis"], w["cycle_net_premium"]) == (100, 171.22, 378.05)
+    listed = await (await client.get("/api/v1/wheels?state=shares")).json()
+    assert [(x["id"], x["adjusted_cost_basis"]) for x in listed["data"]] == [(wid, 171.22)]
 
     # 4. Call 177.50, $150, fee 0.65 → called away: realized (177.50 − 175) × 100 = +250, back to cash.
     call2 = await data_of(
@@ -150,6 +152,9 @@ async def test_full_cycle_by_hand(client) -> None:
         None,
         3,
     )
+
+    listed = await (await client.get(f"/api/v1/portfolios/{pid}/wheels")).json()
+    assert [(x["id"], x["state"], x["adjusted_cost_basis"]) for x in listed["data"]] == [(wid, "cash", None)]
 
     summary = await data_of(await client.get(f"/api/v1/portfolios/{pid}/summary"))
     assert summary["total_premium"] == 820.0  # 250 + 300 + 120 + 150

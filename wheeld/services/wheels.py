@@ -91,16 +91,10 @@ class WheelService:
         """A page of wheels (active ones unless `archived` says otherwise)."""
         order = order_clause(sort, repo.SORTABLE, table="w")
         rows, total = await repo.list_wheels(self.db.reader, filters, order, page.page_size, page.offset)
-        opens = await trade_repo.open_trades_of(self.db.reader, [r["id"] for r in rows])
-        items = []
-        for row in rows:
-            net = (
-                await totals_repo.wheel_cycle_net(self.db.reader, row["id"], row["cycle"])
-                if row["shares"]
-                else 0
-            )
-            items.append(wheel_dict(row, opens.get(row["id"]), net))
-        return Paged(items, total, page)
+        ids = [r["id"] for r in rows]
+        opens = await trade_repo.open_trades_of(self.db.reader, ids)
+        nets = await totals_repo.cycle_nets(self.db.reader, ids)
+        return Paged([wheel_dict(r, opens.get(r["id"]), nets.get(r["id"], 0)) for r in rows], total, page)
 
     async def update(self, wheel_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """Change profile, capital, notes; archive (`archived: true`) or restore a wheel."""
