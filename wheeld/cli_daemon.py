@@ -7,16 +7,17 @@ import asyncio
 import ipaddress
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
 
-from wheeld import __version__
+from wheeld import __version__, cli_migrate
 from wheeld.app import Container, load_calendar
 from wheeld.config import Config, load_config
-from wheeld.db.migrations import SchemaTooNew
+from wheeld.db.migrations import NotAWheeldDatabase, SchemaTooNew
 from wheeld.errors import ConfigError
 from wheeld.logs import setup_logging
 
@@ -43,7 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("provider", choices=["schwab"], help="the provider to authorize")
     auth.add_argument("--manual", action="store_true", help="copy-paste flow (no local browser; for a headless box)")
     _common(auth)
+    cli_migrate.add_parser(sub, _common)
     return parser
+
+
+def resolve_in(data_dir: Path, path: str) -> str:
+    """A configured path: absolute as given, relative ones inside the data directory ('' stays '')."""
+    if not path:
+        return ""
+    candidate = Path(path).expanduser()
+    return str(candidate if candidate.is_absolute() else data_dir / candidate)
 
 
 def is_loopback(host: str) -> bool:
@@ -64,7 +74,7 @@ async def serve(config: Config) -> int:
         config["server.log_level"],
         config["server.log_format"],
         config.secrets(),
-        config["server.log_file"],
+        resolve_in(config.data_dir, config["server.log_file"]),
         config["server.log_max_bytes"],
         config["server.log_backup_count"],
     )
@@ -91,8 +101,11 @@ async def serve(config: Config) -> int:
     )
     try:
         await runner.setup()
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, NotAWheeldDatabase) as exc:
         log.error("%s", exc)
+        return 1
+    except (sqlite3.Error, OSError) as exc:
+        log.error("cannot open the database %s: %s", config.database_path, exc)
         return 1
     site = web.TCPSite(runner, host, port)
     try:
@@ -166,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "auth":
         return auth_schwab(config, manual=args.manual)
+    if args.command == cli_migrate.COMMAND:
+        return cli_migrate.run(args, config)
     if args.command == "serve":
         try:
             return asyncio.run(serve(config))
