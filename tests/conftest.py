@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,19 @@ def _no_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(__import__("os").environ):
         if name.startswith("WHEELD_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """A test that configures logging (serve, setup_logging) must not leak handlers into later tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -66,6 +80,16 @@ def xnys() -> TradingCalendar:
 def container(config: Config, clock: FrozenClock, xnys: TradingCalendar) -> Container:
     """A container over the temp database (opened by the app), on the simulated market."""
     return Container.build(config, clock, xnys)
+
+
+@pytest.fixture
+def scheduled_container(config: Config, xnys: TradingCalendar) -> Container:
+    """A container whose scheduler runs (as under `serve`), on a SteppedClock at START: time, and so the
+    schedule, moves only when the test calls `container.clock.advance(...)`. The `container` fixture's
+    scheduler does not run by itself (manual runs still work)."""
+    from tests.scheduler.conftest import SteppedClock
+
+    return Container.build(config, SteppedClock(START), xnys, start_scheduler=True)
 
 
 @pytest.fixture

@@ -74,6 +74,13 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def utc_iso_fixed(moment: datetime) -> str:
+    """ISO-8601 UTC text with exactly six fractional digits: fixed width, so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("utc_iso_fixed needs an aware datetime")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_utc(text: str) -> datetime:
     """Parse stored ISO-8601 text back into an aware UTC datetime."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
 from wheeld.clock import NEW_YORK, FrozenClock
+from wheeld.db.connection import Database
+from wheeld.db.jobs import SqliteJobStore
+from wheeld.scheduler.jobs import JobStore, MemoryJobStore
 
 # The 2026 exceptions the tests lean on; every other weekday is a full 09:30–16:00 session.
 HOLIDAYS = {date(2026, 1, 1), date(2026, 1, 19), date(2026, 11, 26), date(2026, 12, 25)}
@@ -85,3 +90,17 @@ class SteppedClock(FrozenClock):
 def stepped_clock() -> SteppedClock:
     """A SteppedClock at Monday 2026-11-23 10:02 New York time."""
     return SteppedClock(datetime(2026, 11, 23, 10, 2, tzinfo=NEW_YORK))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
+    """Each `JobStore` implementation in turn: the contract tests run against both."""
+    if request.param == "memory":
+        yield MemoryJobStore()
+        return
+    db = Database(tmp_path / "jobs.db")
+    await db.open()
+    try:
+        yield SqliteJobStore(db, FrozenClock(datetime(2026, 11, 23, 15, 0, tzinfo=NEW_YORK)))
+    finally:
+        await db.close()

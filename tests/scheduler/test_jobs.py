@@ -1,4 +1,4 @@
-"""The JobStore contract, pinned on MemoryJobStore (the SQLite store must pass the same checks)."""
+"""The JobStore contract, pinned on MemoryJobStore and SqliteJobStore alike (the `store` fixture)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from wheeld.errors import NotFound, ValidationError
 from wheeld.scheduler.jobs import (
     INTERRUPTED_ERROR,
     JobSpec,
-    MemoryJobStore,
+    JobStore,
     validate_job_changes,
 )
 
@@ -26,8 +26,7 @@ PRICE_REFRESH = JobSpec(
 RISK_MONITOR = JobSpec(id="risk_monitor", kind="core", trigger={"type": "interval", "seconds": 900})
 
 
-async def test_defaults_are_inserted_only_when_missing() -> None:
-    store = MemoryJobStore()
+async def test_defaults_are_inserted_only_when_missing(store: JobStore) -> None:
     assert await store.insert_default_jobs([PRICE_REFRESH, RISK_MONITOR]) == [
         "price_refresh",
         "risk_monitor",
@@ -43,8 +42,7 @@ async def test_defaults_are_inserted_only_when_missing() -> None:
     assert [job.id for job in await store.load_jobs()] == ["price_refresh", "risk_monitor"]
 
 
-async def test_schedule_changes_clear_the_next_due_time_and_others_keep_it() -> None:
-    store = MemoryJobStore()
+async def test_schedule_changes_clear_the_next_due_time_and_others_keep_it(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     await store.set_next_run("price_refresh", T0)
     job = await store.update_job("price_refresh", description="quotes", timeout_seconds=60)
@@ -60,8 +58,7 @@ async def test_schedule_changes_clear_the_next_due_time_and_others_keep_it() -> 
         assert job.next_run_at is None, field
 
 
-async def test_unknown_jobs_are_not_found() -> None:
-    store = MemoryJobStore()
+async def test_unknown_jobs_are_not_found(store: JobStore) -> None:
     assert await store.get_job("nope") is None
     with pytest.raises(NotFound):
         await store.update_job("nope", enabled=False)
@@ -71,8 +68,7 @@ async def test_unknown_jobs_are_not_found() -> None:
     assert await store.delete_job("nope") is False
 
 
-async def test_a_due_time_can_be_claimed_once() -> None:
-    store = MemoryJobStore()
+async def test_a_due_time_can_be_claimed_once(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     await store.set_next_run("price_refresh", T0)
     later = T0 + timedelta(minutes=5)
@@ -82,8 +78,7 @@ async def test_a_due_time_can_be_claimed_once() -> None:
     assert job is not None and job.next_run_at == later
 
 
-async def test_run_lifecycle_sets_last_run_and_status() -> None:
-    store = MemoryJobStore()
+async def test_run_lifecycle_sets_last_run_and_status(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     run_id = await store.start_run("price_refresh", T0, "schedule")
     job = await store.get_job("price_refresh")
@@ -105,8 +100,7 @@ async def test_run_lifecycle_sets_last_run_and_status() -> None:
     ]
 
 
-async def test_runs_are_paginated_newest_first() -> None:
-    store = MemoryJobStore()
+async def test_runs_are_paginated_newest_first(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH, RISK_MONITOR])
     ids = [await store.start_run("price_refresh", T0 + timedelta(minutes=i), "schedule") for i in range(5)]
     await store.start_run("risk_monitor", T0, "schedule")
@@ -117,8 +111,7 @@ async def test_runs_are_paginated_newest_first() -> None:
     assert [run.id for run in page] == [ids[0]]
 
 
-async def test_prune_by_age_and_count_keeps_running_runs() -> None:
-    store = MemoryJobStore()
+async def test_prune_by_age_and_count_keeps_running_runs(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     old_running = await store.start_run("price_refresh", T0 - timedelta(days=40), "schedule")
     old = await store.start_run("price_refresh", T0 - timedelta(days=31), "schedule")
@@ -133,8 +126,7 @@ async def test_prune_by_age_and_count_keeps_running_runs() -> None:
     assert sorted(run.id for run in runs) == sorted([old_running, *recent[:3]])
 
 
-async def test_runs_left_running_by_a_crash_become_cancelled() -> None:
-    store = MemoryJobStore()
+async def test_runs_left_running_by_a_crash_become_cancelled(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     run_id = await store.start_run("price_refresh", T0, "schedule")
     restart = T0 + timedelta(hours=1)
@@ -151,8 +143,7 @@ async def test_runs_left_running_by_a_crash_become_cancelled() -> None:
     assert job is not None and not job.running and job.last_status == "cancelled"
 
 
-async def test_delete_job_removes_its_history() -> None:
-    store = MemoryJobStore()
+async def test_delete_job_removes_its_history(store: JobStore) -> None:
     await store.insert_default_jobs([PRICE_REFRESH])
     await store.start_run("price_refresh", T0, "manual")
     assert await store.delete_job("price_refresh") is True

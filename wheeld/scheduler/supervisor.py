@@ -262,6 +262,29 @@ class Supervisor:
             self._handlers[job_id] = handler
         await self.reschedule(job_id)
 
+    def has_handler(self, job_id: str) -> bool:
+        """Whether a handler is registered for the job (a plugin's job has none until it loads)."""
+        return job_id in self._handlers
+
+    def configure(
+        self,
+        *,
+        calendar: SessionHours | None = None,
+        hours: MarketHours | None = None,
+        retention: RunRetention | None = None,
+    ) -> None:
+        """Swap the trading calendar, market hours or run retention (start-up load, live config).
+
+        Due times already computed stay; a gated job due outside the new hours is moved when due.
+        """
+        if calendar is not None:
+            self._calendar = calendar
+        if hours is not None:
+            self._hours = hours
+        if retention is not None:
+            self._retention = retention
+        self._wake.set()
+
     def status(self) -> dict[str, Any]:
         """A summary for health and system info: loop alive, job counts, runs going, next wake."""
         next_wake = self.next_wake()
