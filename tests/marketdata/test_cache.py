@@ -147,3 +147,24 @@ def test_unknown_kind_is_an_error(cache):
     cache.put("weather", "NYC", 1)
     with pytest.raises(KeyError, match="weather"):
         cache.peek("weather", "NYC")
+
+
+async def test_refresh_reloads_fresh_entries() -> None:
+    """A scheduled refresh loads again even when the cached values are still fresh."""
+    from datetime import UTC, datetime
+
+    from wheeld.clock import FrozenClock
+    from wheeld.marketdata.cache import TTLCache
+
+    clock = FrozenClock(datetime(2026, 11, 24, 15, tzinfo=UTC))
+    cache = TTLCache(clock, {"quote": 300})
+    calls: list[list[str]] = []
+
+    async def loader(keys: list) -> dict:
+        calls.append(list(keys))
+        return {k: len(calls) for k in keys}
+
+    assert (await cache.get_many_or_load("quote", ["A"], loader))["A"] == 1
+    assert (await cache.get_many_or_load("quote", ["A"], loader))["A"] == 1
+    assert (await cache.get_many_or_load("quote", ["A"], loader, refresh=True))["A"] == 2
+    assert calls == [["A"], ["A"]]

@@ -99,8 +99,13 @@ class TTLCache:
         kind: str,
         keys: Iterable[Hashable],
         batch_loader: Callable[[list[Hashable]], Awaitable[Mapping[Hashable, Any]]],
+        *,
+        refresh: bool = False,
     ) -> dict[Hashable, Any]:
         """Fresh values for `keys`, loading every other key in ONE `batch_loader` call.
+
+        With `refresh`, fresh entries are loaded again too (a scheduled refresh must not be a no-op
+        just because the previous one is not quite expired).
 
         Keys already being loaded by another caller are awaited, not loaded again. The result maps
         each key to its value or to the exception that prevented it (`Missing` if the loader
@@ -111,7 +116,7 @@ class TTLCache:
         waiting: dict[Hashable, asyncio.Future[Any]] = {}
         to_load: list[Hashable] = []
         for key in wanted:
-            fresh = self.get_fresh(kind, key)
+            fresh = None if refresh else self.get_fresh(kind, key)
             if fresh is not None:
                 result[key] = fresh
             elif (kind, key) in self._inflight:

@@ -146,8 +146,8 @@ class MarketData:
                     provider=primary.name,
                 ) from second
 
-    async def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
-        """Quotes for `symbols`, cache misses fetched in ONE provider call.
+    async def quotes(self, symbols: Iterable[str], *, refresh: bool = False) -> dict[str, Quote]:
+        """Quotes for `symbols`, cache misses (all of them with `refresh`) fetched in ONE provider call.
 
         Symbols the provider does not know are left out. When upstream fails, symbols with an
         expired cache entry come back `stale=True` with their `age_seconds`; symbols with nothing
@@ -156,7 +156,7 @@ class MarketData:
         wanted = normalize_symbols(symbols)
         if not wanted:
             return {}
-        outcomes = await self._cache.get_many_or_load("quote", wanted, self._load_quotes)
+        outcomes = await self._cache.get_many_or_load("quote", wanted, self._load_quotes, refresh=refresh)
         served: dict[str, Quote] = {}
         failures: dict[str, BaseException] = {}
         for symbol in wanted:

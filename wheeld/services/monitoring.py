@@ -29,7 +29,7 @@ class QuoteRefresh:
         symbols = sorted({row["symbol"] for row in rows})
         if not symbols:
             return "no open positions: nothing to refresh"
-        quotes = await self.market.quotes(symbols)
+        quotes = await self.market.quotes(symbols, refresh=True)
         stale = sum(1 for quote in quotes.values() if quote.stale)
         missing = len(symbols) - len(quotes)
         summary = f"refreshed {len(quotes)} of {len(symbols)} symbols from {self.market.source}"
