@@ -32,10 +32,15 @@ from wheeld.services.configuration import ConfigService
 from wheeld.services.jobs import JobService
 from wheeld.services.monitoring import QuoteRefresh, RiskMonitor
 from wheeld.services.notifiers import Notifier, NotifierSettings
+from wheeld.services.opportunities import OpportunityService
+from wheeld.services.performance import PerformanceService
 from wheeld.services.portfolios import PortfolioService
 from wheeld.services.positions import PositionService, RiskSettings
+from wheeld.services.recommendations import RecommendationService
+from wheeld.services.snapshots import SnapshotService
 from wheeld.services.system import SystemService
 from wheeld.services.trades import TradeService
+from wheeld.services.watchlist import WatchlistService
 from wheeld.services.wheels import WheelService
 
 log = logging.getLogger(__name__)
@@ -52,10 +57,15 @@ class Container:
     market: MarketData
     portfolios: PortfolioService
     positions: PositionService
+    snapshots: SnapshotService
+    performance: PerformanceService
     system: SystemService
     wheels: WheelService
     trades: TradeService
     alerts: AlertService
+    recommendations: RecommendationService
+    watchlist: WatchlistService
+    opportunities: OpportunityService
     # What the core jobs call; reassign a field to wire a service in (handlers read it at each run).
     core_job_deps: CoreJobDeps
     jobs: JobService
@@ -94,6 +104,15 @@ class Container:
         deps = unwired_deps()
         deps.refresh_quotes = QuoteRefresh(db, market)
         deps.evaluate_risk = RiskMonitor(positions, alerts)
+        snapshots = SnapshotService(db, clock, positions, market)
+        deps.take_snapshots = snapshots.take_summary
+        wheels = WheelService(db, clock)
+        recommendations = RecommendationService(db, clock, market, wheels, lambda: settings.config)
+        watchlist = WatchlistService(db, clock, lambda: recommendations.settings().profiles)
+        opportunities = OpportunityService(
+            db, clock, recommendations, wheels, watchlist, lambda: settings.config, alerts.notifier
+        )
+        deps.scan_opportunities = opportunities.scheduled
         store = SqliteJobStore(db, clock)
         handlers = CoreJobs(deps, calendar).handlers()
 
@@ -109,10 +128,15 @@ class Container:
             market=market,
             portfolios=PortfolioService(db, clock, price_lookup=_price_lookup(market)),
             positions=positions,
+            snapshots=snapshots,
+            performance=PerformanceService(db, clock, price_lookup=_price_lookup(market)),
             system=SystemService(db, clock),
-            wheels=WheelService(db, clock),
+            wheels=wheels,
             trades=TradeService(db, clock),
             alerts=alerts,
+            recommendations=recommendations,
+            watchlist=watchlist,
+            opportunities=opportunities,
             core_job_deps=deps,
             jobs=JobService(store, supervisor, db, clock),
             redactor=redactor,

@@ -6,6 +6,7 @@ layout, `${ENV_VAR}` interpolation) > defaults. No file is needed: every key has
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -17,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from wheeld.domain.recommendation import profile_table, profiles_problem
+from wheeld.domain.vocabulary import normalize_profile
 from wheeld.errors import ConfigError
 
 ENV_PREFIX = "WHEELD_"
@@ -53,6 +56,14 @@ def _hosts_check(value: Any) -> str | None:
 def _webhook_url_check(value: Any) -> str | None:
     if value and not re.match(r"^https?://[^\s/]+", value):
         return "must be an http:// or https:// URL, or empty"
+    return None
+
+
+def _profile_name_check(value: Any) -> str | None:
+    try:
+        normalize_profile(value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -320,6 +331,158 @@ KEYS: tuple[Key, ...] = (
         "Least severe alert sent to the webhook (the log gets every alert).",
         choices=("LOW", "MEDIUM", "HIGH"),
     ),
+    Key(
+        "recommendations.profiles",
+        dict,
+        profile_table(),
+        "Strategy profiles by name: {delta: [min, max], sigma: [min, max], dte: [min, max], max_p_itm}."
+        " Given values are merged field by field over the built-in conservative, moderate, aggressive and"
+        " defensive; a new name is a user-defined profile starting from `base` (default moderate). A wheel"
+        " naming a profile defined nowhere gets moderate's parameters and an UNKNOWN_PROFILE warning.",
+        check=profiles_problem,
+    ),
+    Key(
+        "recommendations.bias_delta_shift",
+        float,
+        0.03,
+        "How far the trend moves the target |delta|: bullish puts and bearish calls closer to the money.",
+        minimum=0,
+        maximum=0.2,
+    ),
+    Key(
+        "recommendations.risk_free_rate",
+        float,
+        0.04,
+        "Annual risk-free rate in P(ITM) = N(d2).",
+        minimum=0,
+        maximum=0.25,
+    ),
+    Key(
+        "recommendations.min_open_interest",
+        int,
+        100,
+        "Open interest below this is THIN_LIQUIDITY.",
+        minimum=0,
+        maximum=1_000_000,
+    ),
+    Key(
+        "recommendations.max_spread_pct",
+        float,
+        10.0,
+        "A bid/ask spread above this % of the mid is THIN_LIQUIDITY.",
+        minimum=0,
+        maximum=200,
+    ),
+    Key(
+        "recommendations.min_annualized_yield_pct",
+        float,
+        8.0,
+        "An annualized premium yield on collateral below this % is LOW_PREMIUM_YIELD.",
+        minimum=0,
+        maximum=1000,
+    ),
+    Key(
+        "recommendations.min_iv_rank",
+        float,
+        20.0,
+        "An IV rank (0-100) below this is LOW_IV_RANK.",
+        minimum=0,
+        maximum=100,
+    ),
+    Key(
+        "recommendations.short_dte",
+        int,
+        7,
+        "A contract this many calendar days or fewer from expiration is SHORT_DTE.",
+        minimum=0,
+        maximum=60,
+    ),
+    Key(
+        "recommendations.max_concurrency",
+        int,
+        8,
+        "Symbols whose chains and history a batch or a scan fetches at once.",
+        minimum=1,
+        maximum=64,
+    ),
+    Key(
+        "recommendations.notify_top_n",
+        int,
+        0,
+        "After each opportunity scan, send its best N to the notifiers (log, webhook); 0 = off.",
+        minimum=0,
+        maximum=50,
+    ),
+    Key(
+        "opportunities.profile",
+        str,
+        "moderate",
+        "Profile of scan candidates with none of their own (a watchlist entry without one).",
+        check=_profile_name_check,
+    ),
+    Key(
+        "opportunities.min_iv_rank",
+        float,
+        0.0,
+        "Scan default: leave out candidates whose IV rank is below this.",
+        minimum=0,
+        maximum=100,
+    ),
+    Key(
+        "opportunities.min_annualized_yield_pct",
+        float,
+        0.0,
+        "Scan default: leave out candidates whose put yields less than this % annualized.",
+        minimum=0,
+        maximum=1000,
+    ),
+    Key(
+        "opportunities.earnings",
+        str,
+        "penalize",
+        "Scan default for earnings before the put's expiration: penalize the score or exclude the candidate.",
+        choices=("penalize", "exclude"),
+    ),
+    Key(
+        "opportunities.earnings_penalty",
+        float,
+        25.0,
+        "Scan default: points taken off a score when earnings fall before the put's expiration.",
+        minimum=0,
+        maximum=100,
+    ),
+    Key(
+        "opportunities.min_open_interest",
+        int,
+        100,
+        "Scan default: leave out candidates whose put has less open interest.",
+        minimum=0,
+        maximum=1_000_000,
+    ),
+    Key(
+        "opportunities.max_spread_pct",
+        float,
+        10.0,
+        "Scan default: leave out candidates whose put's bid/ask spread is above this % of the mid.",
+        minimum=0,
+        maximum=200,
+    ),
+    Key(
+        "opportunities.top_n",
+        int,
+        20,
+        "Scan default: how many ranked opportunities a scan keeps.",
+        minimum=1,
+        maximum=500,
+    ),
+    Key(
+        "opportunities.keep_scans",
+        int,
+        30,
+        "Keep the results of this many latest scans (older ones are deleted).",
+        minimum=1,
+        maximum=10_000,
+    ),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 
@@ -488,6 +651,22 @@ def _to_str(key: Key, value: Any) -> str:
     raise ConfigError(key.name, f"must be a string, got {value!r}")
 
 
+def _to_dict(key: Key, value: Any) -> dict[str, Any]:
+    # An environment variable can only carry text: a mapping comes as JSON there.
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError(key.name, f"must be a mapping (JSON in an environment variable), got {value!r}") from None
+    if not isinstance(value, Mapping):
+        raise ConfigError(key.name, f"must be a mapping, got {value!r}")
+    try:
+        # A copy of plain JSON values: the API shows it, and nobody shares the caller's mapping.
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        raise ConfigError(key.name, "must hold only strings, numbers, lists and mappings") from None
+
+
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _CONVERTERS: dict[type, Callable[[Key, Any], Any]] = {
@@ -495,6 +674,7 @@ _CONVERTERS: dict[type, Callable[[Key, Any], Any]] = {
     int: _to_int,
     float: _to_float,
     list: _to_list,
+    dict: _to_dict,
     str: _to_str,
 }
 

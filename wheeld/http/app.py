@@ -14,9 +14,35 @@ from wheeld.http import middlewares
 from wheeld.http.keys import CONTAINER, POSITIONS_CACHE
 from wheeld.http.openapi import refresh_docs
 from wheeld.http.response_cache import ResponseCache
-from wheeld.http.routes import alerts, docs, jobs, portfolios, positions, system, trades, wheels
+from wheeld.http.routes import (
+    alerts,
+    analytics,
+    docs,
+    jobs,
+    opportunities,
+    portfolios,
+    positions,
+    recommendations,
+    system,
+    trades,
+    watchlist,
+    wheels,
+)
 
-ROUTE_MODULES = (system, portfolios, wheels, trades, positions, jobs, alerts, docs)
+ROUTE_MODULES = (
+    system,
+    portfolios,
+    wheels,
+    trades,
+    positions,
+    analytics,
+    recommendations,
+    watchlist,
+    opportunities,
+    jobs,
+    alerts,
+    docs,
+)
 MAX_BODY_BYTES = 1024 * 1024
 
 
