@@ -8,6 +8,7 @@ stays near the symbol's base price), hold still within a day and move from one s
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import random
@@ -31,6 +32,7 @@ from wheeld.marketdata.models import (
     Quote,
 )
 
+YIELD_EVERY = 32
 SOURCE = "simulated"
 TRADING_DAYS_PER_YEAR = 252
 # Session 0 of every walk is the first session after this date.
@@ -181,6 +183,7 @@ class SimulatedProvider(MarketDataProvider):
         self._anchors: dict[str, list[float]] = {}
         self._blocks: OrderedDict[tuple[str, int], _Block] = OrderedDict()
         self._max_blocks = max_cached_blocks
+        self._quote_fields: dict[tuple[str, date], tuple[float, float, float, int, float]] = {}
 
     @property
     def rate(self) -> float:
@@ -276,20 +279,33 @@ class SimulatedProvider(MarketDataProvider):
         index = self._session_index(today)
         day = self._calendar.session_on_or_before(today)
         result: dict[str, Quote] = {}
-        for raw in symbols:
+        for count, raw in enumerate(symbols, start=1):
+            if count % YIELD_EVERY == 0:
+                # Pricing is CPU work on the event loop: give requests a turn about every millisecond.
+                await asyncio.sleep(0)
             symbol = raw.upper()
-            bar = self._bar(symbol, day, index)
-            spread_cents = max(1, round(bar.close * 0.03))  # about 3 basis points
-            bid = round(bar.close - (spread_cents // 2) / 100.0, 2)
+            key = (symbol, day)
+            fields = self._quote_fields.get(key)
+            if fields is None:
+                # Prices are fixed for the day, so a refresh asks the walk once per symbol and day.
+                bar = self._bar(symbol, day, index)
+                spread_cents = max(1, round(bar.close * 0.03))  # about 3 basis points
+                bid = round(bar.close - (spread_cents // 2) / 100.0, 2)
+                previous = self._close(symbol, index - 1) if index > 0 else bar.close
+                fields = (bar.close, bid, round(bid + spread_cents / 100.0, 2), bar.volume, previous)
+                self._quote_fields[key] = fields
+                if len(self._quote_fields) > self._max_blocks:
+                    self._quote_fields.pop(next(iter(self._quote_fields)))
+            price, bid, ask, volume, previous = fields
             result[symbol] = Quote(
                 symbol=symbol,
-                price=bar.close,
+                price=price,
                 bid=bid,
-                ask=round(bid + spread_cents / 100.0, 2),
-                volume=bar.volume,
+                ask=ask,
+                volume=volume,
                 as_of=as_of,
                 source=SOURCE,
-                previous_close=self._close(symbol, index - 1) if index > 0 else bar.close,
+                previous_close=previous,
             )
         return result
 
@@ -399,6 +415,7 @@ class SimulatedProvider(MarketDataProvider):
         directions: tuple[Direction, ...] = (direction,) if direction else ("call", "put")
         contracts: list[OptionContract] = []
         for expiration in self.expirations(today):
+            await asyncio.sleep(0)  # one expiration's worth of Black-Scholes at a time, then let requests in
             dte = (expiration - today).days
             if (min_dte is not None and dte < min_dte) or (max_dte is not None and dte > max_dte):
                 continue
