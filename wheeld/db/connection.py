@@ -97,11 +97,13 @@ class Database:
         return self._reader
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, bookkeeping: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error or cancellation).
 
         Whatever happens to the caller (an exception, a job timeout, a cancelled task), the writer
         leaves this block outside any transaction, and `version` has moved if anything may have changed.
+        `bookkeeping` writes (job runs, alerts) touch nothing a figure cache holds, so they leave
+        `version` alone: a busy scheduler must not keep emptying the summary and position caches.
         """
         async with self._write_lock:
             conn = self._writer
@@ -122,10 +124,10 @@ class Database:
             except BaseException:
                 # Cancelled while the COMMIT ran, or it failed: nothing may stay open, and caches must not
                 # trust their figures (a needless bump only costs one recomputation).
-                self.version += 1
+                self.version += 0 if bookkeeping else 1
                 await _rollback(conn)
                 raise
-            self.version += 1
+            self.version += 0 if bookkeeping else 1
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Rows of one read query."""

@@ -121,7 +121,7 @@ class SqliteJobStore:
         """Insert the jobs whose ids do not exist yet; existing jobs are left exactly as they are."""
         now = utc_iso_fixed(self.clock.now())
         inserted = []
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             for spec in specs:
                 changed = await execute(
                     conn,
@@ -158,7 +158,7 @@ class SqliteJobStore:
         assignments.append("updated_at = ?")
         values.append(utc_iso_fixed(self.clock.now()))
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(bookkeeping=True) as conn:
                 changed = await execute(
                     conn, f"UPDATE jobs SET {', '.join(assignments)} WHERE id = ?", [*values, job_id]
                 )
@@ -175,13 +175,13 @@ class SqliteJobStore:
 
     async def delete_job(self, job_id: str) -> bool:
         """Delete a job and its run history (cascade); False when it did not exist."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             return bool(await execute(conn, "DELETE FROM jobs WHERE id = ?", (job_id,)))
 
     async def set_next_run(self, job_id: str, next_run_at: datetime | None) -> None:
         """Set a job's next due time unconditionally (None: not scheduled)."""
         value = None if next_run_at is None else utc_iso_fixed(next_run_at)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             changed = await execute(conn, "UPDATE jobs SET next_run_at = ? WHERE id = ?", (value, job_id))
         if not changed:
             raise _not_found(job_id)
@@ -189,7 +189,7 @@ class SqliteJobStore:
     async def claim_due(self, job_id: str, expected_next_run: datetime, new_next_run: datetime | None) -> bool:
         """Compare-and-set next_run_at; True when this caller owns the due time."""
         new_value = None if new_next_run is None else utc_iso_fixed(new_next_run)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             changed = await execute(
                 conn,
                 "UPDATE jobs SET next_run_at = ? WHERE id = ? AND next_run_at = ?",
@@ -200,7 +200,7 @@ class SqliteJobStore:
     async def start_run(self, job_id: str, started_at: datetime, trigger: RunTrigger) -> int:
         """Record a run as 'running', set the job's last_run_at; return the new run id."""
         started = utc_iso_fixed(started_at)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             changed = await execute(conn, "UPDATE jobs SET last_run_at = ? WHERE id = ?", (started, job_id))
             if not changed:
                 raise _not_found(job_id)
@@ -220,7 +220,7 @@ class SqliteJobStore:
         duration_ms: int,
     ) -> bool:
         """Close a 'running' run with its final status and set its job's last_status."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             changed = await execute(
                 conn,
                 "UPDATE job_runs SET finished_at = ?, status = ?, error = ?, summary = ?, duration_ms = ?"
@@ -239,7 +239,7 @@ class SqliteJobStore:
     async def record_skipped(self, job_id: str, at: datetime, reason: str, trigger: RunTrigger = "schedule") -> int:
         """Record a run that did not happen (status 'skipped', duration 0); return its id."""
         moment = utc_iso_fixed(at)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             if await fetch_one(conn, "SELECT 1 FROM jobs WHERE id = ?", (job_id,)) is None:
                 raise _not_found(job_id)
             return await insert(
@@ -261,7 +261,7 @@ class SqliteJobStore:
     async def prune_runs(self, now: datetime, max_age_days: int, max_per_job: int) -> int:
         """Delete finished runs older than `max_age_days` and all but each job's newest `max_per_job`."""
         oldest_kept = utc_iso_fixed(now - timedelta(days=max_age_days))
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             return await execute(
                 conn,
                 "DELETE FROM job_runs WHERE id IN (SELECT id FROM (SELECT id, status, started_at,"
@@ -272,7 +272,7 @@ class SqliteJobStore:
 
     async def mark_interrupted_runs(self, at: datetime) -> int:
         """Close every run still 'running' (left by a crash) as 'cancelled' at `at`."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             jobs = await fetch_all(conn, "SELECT DISTINCT job_id FROM job_runs WHERE status = 'running'")
             count = await execute(
                 conn,

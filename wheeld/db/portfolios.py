@@ -58,9 +58,7 @@ async def count_portfolios(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def update_portfolio(
-    conn: aiosqlite.Connection, portfolio_id: int, changes: dict[str, Any], now: str
-) -> int:
+async def update_portfolio(conn: aiosqlite.Connection, portfolio_id: int, changes: dict[str, Any], now: str) -> int:
     """Update the given columns (names come from the service, never from clients)."""
     allowed = {"name", "description", "default_capital_cents"}
     columns = [c for c in changes if c in allowed]
@@ -81,9 +79,7 @@ async def set_default(conn: aiosqlite.Connection, portfolio_id: int, now: str) -
         "UPDATE portfolios SET is_default = 0, updated_at = ? WHERE is_default = 1 AND id != ?",
         (now, portfolio_id),
     )
-    await execute(
-        conn, "UPDATE portfolios SET is_default = 1, updated_at = ? WHERE id = ?", (now, portfolio_id)
-    )
+    await execute(conn, "UPDATE portfolios SET is_default = 1, updated_at = ? WHERE id = ?", (now, portfolio_id))
 
 
 async def delete_portfolio(conn: aiosqlite.Connection, portfolio_id: int) -> int:

@@ -28,3 +28,15 @@ async def open_positions(conn: aiosqlite.Connection, filters: Mapping[str, Any])
         f" WHERE {' AND '.join(clauses)} ORDER BY t.expiration_date, t.id",
         params,
     )
+
+
+async def open_symbols(conn: aiosqlite.Connection, portfolio_id: int | None = None) -> list[str]:
+    """Distinct symbols with an open option (active wheels), optionally in one portfolio."""
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT t.symbol FROM trades t JOIN wheels w ON w.id = t.wheel_id"
+        " WHERE t.outcome = 'open' AND w.archived_at IS NULL AND (? IS NULL OR w.portfolio_id = ?)"
+        " ORDER BY t.symbol",
+        (portfolio_id, portfolio_id),
+    )
+    return [row[0] for row in rows]

@@ -152,12 +152,8 @@ def _wheel_after(wheel: WheelPosition, terms: OpenTerms, outcome: Outcome) -> tu
     if terms.direction is Direction.PUT:
         if outcome is Outcome.ASSIGNED:
             # Bought at the strike: the entry price of the shares, the cycle goes on.
-            return replace(
-                wheel, state=WheelState.SHARES, shares=shares_moved, cost_basis_cents=terms.strike_cents
-            ), 0
-        return replace(
-            wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1
-        ), 0
+            return replace(wheel, state=WheelState.SHARES, shares=shares_moved, cost_basis_cents=terms.strike_cents), 0
+        return replace(wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1), 0
     if outcome is not Outcome.ASSIGNED:
         return replace(wheel, state=WheelState.SHARES), 0
     if shares_moved > wheel.shares:
@@ -170,9 +166,7 @@ def _wheel_after(wheel: WheelPosition, terms: OpenTerms, outcome: Outcome) -> tu
     remaining = wheel.shares - shares_moved
     if remaining:
         return replace(wheel, state=WheelState.SHARES, shares=remaining), realized
-    return replace(
-        wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1
-    ), realized
+    return replace(wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1), realized
 
 
 def roll(

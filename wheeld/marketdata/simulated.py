@@ -32,7 +32,7 @@ from wheeld.marketdata.models import (
     Quote,
 )
 
-YIELD_EVERY = 32
+YIELD_EVERY = 16
 SOURCE = "simulated"
 TRADING_DAYS_PER_YEAR = 252
 # Session 0 of every walk is the first session after this date.

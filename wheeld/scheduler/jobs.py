@@ -187,9 +187,7 @@ class JobStore(Protocol):
         """Set a job's next due time unconditionally (None: not scheduled)."""
         ...
 
-    async def claim_due(
-        self, job_id: str, expected_next_run: datetime, new_next_run: datetime | None
-    ) -> bool:
+    async def claim_due(self, job_id: str, expected_next_run: datetime, new_next_run: datetime | None) -> bool:
         """Move next_run_at from `expected_next_run` to `new_next_run` only if it still is that.
 
         ``UPDATE jobs SET next_run_at = :new WHERE id = :id AND next_run_at = :expected``; True when
@@ -216,9 +214,7 @@ class JobStore(Protocol):
         """
         ...
 
-    async def record_skipped(
-        self, job_id: str, at: datetime, reason: str, trigger: RunTrigger = "schedule"
-    ) -> int:
+    async def record_skipped(self, job_id: str, at: datetime, reason: str, trigger: RunTrigger = "schedule") -> int:
         """Record a run that did not happen: status 'skipped', started = finished = `at`,
         duration 0, `reason` as its summary; the job's last_run_at/last_status are untouched.
         Returns the run id.
@@ -294,9 +290,7 @@ class MemoryJobStore:
         """Set a job's next due time unconditionally."""
         self._jobs[job_id] = replace(self._require(job_id), next_run_at=next_run_at)
 
-    async def claim_due(
-        self, job_id: str, expected_next_run: datetime, new_next_run: datetime | None
-    ) -> bool:
+    async def claim_due(self, job_id: str, expected_next_run: datetime, new_next_run: datetime | None) -> bool:
         """Compare-and-set next_run_at; True when this caller owns the due time."""
         state = self._jobs.get(job_id)
         if state is None or state.next_run_at != expected_next_run:
@@ -338,9 +332,7 @@ class MemoryJobStore:
             self._jobs[run.job_id] = replace(state, last_status=status)
         return True
 
-    async def record_skipped(
-        self, job_id: str, at: datetime, reason: str, trigger: RunTrigger = "schedule"
-    ) -> int:
+    async def record_skipped(self, job_id: str, at: datetime, reason: str, trigger: RunTrigger = "schedule") -> int:
         """Record a skipped run; return its id."""
         self._require(job_id)
         run_id = next(self._run_ids)

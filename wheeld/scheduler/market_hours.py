@@ -60,9 +60,7 @@ def market_window(
     )
 
 
-def is_market_open(
-    calendar: SessionHours, moment: datetime, hours: MarketHours = DEFAULT_MARKET_HOURS
-) -> bool:
+def is_market_open(calendar: SessionHours, moment: datetime, hours: MarketHours = DEFAULT_MARKET_HOURS) -> bool:
     """Whether `moment` (aware) falls inside the effective market window of its New York day."""
     window = market_window(calendar, moment.astimezone(NEW_YORK).date(), hours)
     return window is not None and window[0] <= moment < window[1]

@@ -403,9 +403,7 @@ class Supervisor:
             clock=self._clock,
             logger=self._logger.getChild(spec.id),
         )
-        active.task = asyncio.create_task(
-            self._execute(handler, context, active), name=f"job:{spec.id}:run:{run_id}"
-        )
+        active.task = asyncio.create_task(self._execute(handler, context, active), name=f"job:{spec.id}:run:{run_id}")
         self._active[spec.id] = active
         cached = self._jobs.get(spec.id)
         if cached is not None:
@@ -437,15 +435,11 @@ class Supervisor:
         if foreign_cancel is not None:
             raise foreign_cancel
 
-    async def _finish(
-        self, active: _ActiveRun, status: RunStatus, error: str | None, summary: str | None
-    ) -> None:
+    async def _finish(self, active: _ActiveRun, status: RunStatus, error: str | None, summary: str | None) -> None:
         """Record the end of a run and forget it."""
         duration_ms = max(0, round((self._clock.monotonic() - active.started_mono) * 1000))
         try:
-            await self._store.finish_run(
-                active.run_id, self._clock.now(), status, error, summary, duration_ms
-            )
+            await self._store.finish_run(active.run_id, self._clock.now(), status, error, summary, duration_ms)
         except Exception:
             self._logger.exception("could not record the end of run %s", active.run_id)
         finally:
@@ -482,9 +476,7 @@ class Supervisor:
             self._logger.error("job %s not scheduled: bad trigger (%s)", spec.id, exc.message)
             return None
 
-    def _next_due(
-        self, spec: JobSpec, trigger: Trigger, after: datetime, last_run: datetime | None
-    ) -> datetime | None:
+    def _next_due(self, spec: JobSpec, trigger: Trigger, after: datetime, last_run: datetime | None) -> datetime | None:
         if spec.market_hours_only:
             return next_gated_run(trigger, after, self._calendar, self._hours, last_run)
         return next_run_after(trigger, after, last_run)
@@ -496,9 +488,7 @@ class Supervisor:
             return
         self._last_prune = now
         try:
-            deleted = await self._store.prune_runs(
-                now, self._retention.max_age_days, self._retention.max_per_job
-            )
+            deleted = await self._store.prune_runs(now, self._retention.max_age_days, self._retention.max_per_job)
         except Exception:
             self._logger.exception("could not prune the run history")
             return

@@ -89,9 +89,7 @@ def parse_trigger(spec: Any) -> Trigger:
 def _reject_extra_keys(spec: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(spec) - allowed)
     if extra:
-        raise ValidationError.field(
-            f"trigger.{extra[0]}", spec[extra[0]], f"unknown key for a {spec['type']} trigger"
-        )
+        raise ValidationError.field(f"trigger.{extra[0]}", spec[extra[0]], f"unknown key for a {spec['type']} trigger")
 
 
 def _parse_interval_seconds(value: Any) -> int:
@@ -112,14 +110,10 @@ def _parse_cron_expression(value: Any) -> str:
         raise ValidationError.field("trigger.expression", value, "must be a string")
     fields = value.split()
     if len(fields) != 5:
-        raise ValidationError.field(
-            "trigger.expression", value, "must have five fields: minute hour day month weekday"
-        )
+        raise ValidationError.field("trigger.expression", value, "must have five fields: minute hour day month weekday")
     # croniter's H (hashed) and R (random) fields would make due times depend on more than the text.
     if any(field[:1].upper() in ("H", "R") for field in fields):
-        raise ValidationError.field(
-            "trigger.expression", value, "hashed (H) and random (R) fields are not supported"
-        )
+        raise ValidationError.field("trigger.expression", value, "hashed (H) and random (R) fields are not supported")
     expression = " ".join(fields)
     if not croniter.is_valid(expression):
         raise ValidationError.field("trigger.expression", value, "is not a valid cron expression")

@@ -128,7 +128,7 @@ class AlertService:
             details=dict(details or {}),
         )
         _check(alert)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             row, created = await self._store(conn, alert, source, utc_iso_fixed(self.clock.now()))
         result = alert_dict(row)
         if created:
@@ -137,7 +137,7 @@ class AlertService:
 
     async def clear(self, condition_key: str) -> bool:
         """Clear the active alert of a condition; False when it had none."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             return bool(await repo.clear_alert(conn, condition_key, utc_iso_fixed(self.clock.now())))
 
     async def apply(self, plan: AlertPlan, source: str = "") -> AppliedPlan:
@@ -147,7 +147,7 @@ class AlertService:
             _check(alert)
         raised: list[dict[str, Any]] = []
         cleared = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             for key in plan.clear_keys:
                 cleared += await repo.clear_alert(conn, key, now)
             for alert in plan.raise_alerts:
@@ -204,7 +204,7 @@ class AlertService:
     async def acknowledge(self, alert_id: int, acknowledged: bool = True) -> dict[str, Any]:
         """Acknowledge an alert (idempotent: the first time is kept), or undo it with False."""
         at = utc_iso_fixed(self.clock.now()) if acknowledged else None
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             if not await repo.set_acknowledged(conn, alert_id, at):
                 raise _not_found(alert_id)
         return await self.get(alert_id)
@@ -247,7 +247,7 @@ class AlertService:
         outcomes: list[list[Delivery]] = list(await asyncio.gather(*(notifier.deliver(a) for a in alerts)))
         now = utc_iso_fixed(self.clock.now())
         try:
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(bookkeeping=True) as conn:
                 for alert, deliveries in zip(alerts, outcomes, strict=True):
                     for d in deliveries:
                         await repo.insert_delivery(conn, alert["id"], d.channel, d.status, d.attempts, d.error, now)

@@ -25,8 +25,7 @@ class QuoteRefresh:
 
     async def __call__(self, scope: int | None) -> str:
         """Refresh and say how many symbols were priced, stale or missing."""
-        rows = await positions_repo.open_positions(self.db.reader, _scope_filters(scope))
-        symbols = sorted({row["symbol"] for row in rows})
+        symbols = await positions_repo.open_symbols(self.db.reader, scope)
         if not symbols:
             return "no open positions: nothing to refresh"
         quotes = await self.market.quotes(symbols, refresh=True)

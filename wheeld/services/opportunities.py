@@ -236,7 +236,7 @@ class OpportunityService:
         rows: list[dict[str, Any]],
     ) -> int:
         keep = self._config()["opportunities.keep_scans"]
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             scan_id = await repo.insert_scan(
                 conn,
                 {

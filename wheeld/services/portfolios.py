@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -44,10 +45,9 @@ class PortfolioService:
         self.clock = clock
         self.price_lookup: PriceLookup = price_lookup or (lambda _symbol: None)
         self._totals_cache: dict[int, tuple[int, Row, Row, list[Row]]] = {}
+        self._loading: dict[tuple[int, int], asyncio.Future[tuple[int, Row, Row, list[Row]]]] = {}
 
-    async def create(
-        self, name: str, description: str = "", default_capital_cents: int = 0
-    ) -> dict[str, Any]:
+    async def create(self, name: str, description: str = "", default_capital_cents: int = 0) -> dict[str, Any]:
         """Create a portfolio (the first one becomes the default)."""
         now = utc_iso(self.clock.now())
         try:
@@ -124,19 +124,28 @@ class PortfolioService:
                     await repo.set_default(conn, successor, now)
         self._totals_cache.pop(portfolio_id, None)
 
+    async def _load_totals(self, portfolio_id: int, version: int) -> tuple[int, Row, Row, list[Row]]:
+        portfolio = await repo.get_portfolio(self.db.reader, portfolio_id)
+        if portfolio is None:
+            raise NotFound(f"portfolio {portfolio_id} not found", {"portfolio_id": portfolio_id})
+        sums = await totals_repo.portfolio_totals(self.db.reader, portfolio_id)
+        wheels = await totals_repo.wheel_counts(self.db.reader, portfolio_id)
+        held = await totals_repo.holdings(self.db.reader, "AND portfolio_id = ?", (portfolio_id,))
+        loaded = (version, sums, wheels, held)
+        self._totals_cache[portfolio_id] = loaded
+        return loaded
+
     async def summary(self, portfolio_id: int) -> dict[str, Any]:
         """FR-2 figures for one portfolio, P&L parts included (cached until the next write)."""
         cached = self._totals_cache.get(portfolio_id)
         if cached is None or cached[0] != self.db.version:
-            version = self.db.version
-            portfolio = await repo.get_portfolio(self.db.reader, portfolio_id)
-            if portfolio is None:
-                raise NotFound(f"portfolio {portfolio_id} not found", {"portfolio_id": portfolio_id})
-            sums = await totals_repo.portfolio_totals(self.db.reader, portfolio_id)
-            wheels = await totals_repo.wheel_counts(self.db.reader, portfolio_id)
-            held = await totals_repo.holdings(self.db.reader, "AND portfolio_id = ?", (portfolio_id,))
-            cached = (version, sums, wheels, held)
-            self._totals_cache[portfolio_id] = cached
+            key = (portfolio_id, self.db.version)
+            # One computation per version however many requests arrive after a write (no stampede).
+            loading = self._loading.get(key)
+            if loading is None:
+                loading = self._loading[key] = asyncio.ensure_future(self._load_totals(portfolio_id, key[1]))
+                loading.add_done_callback(lambda _done: self._loading.pop(key, None))
+            cached = await asyncio.shield(loading)
         _, sums, wheels, held = cached
         metrics = compute_metrics(
             totals_repo.as_trade_totals(sums),

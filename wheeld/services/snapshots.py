@@ -105,7 +105,7 @@ class SnapshotService:
         priced = [s for s in statuses if s["current_price"] is not None]
         marks = await self._marks(priced)
         now = utc_iso(self.clock.now())
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(bookkeeping=True) as conn:
             for status in priced:
                 await repo.upsert(
                     conn,

@@ -41,9 +41,7 @@ def total_premium_cents(spec: dict[str, Any], contracts: int) -> int:
     """Total premium in cents from `total_premium_cents` or `premium_per_share` (exactly one)."""
     has_total, has_per_share = "total_premium_cents" in spec, "premium_per_share" in spec
     if has_total == has_per_share:
-        raise ValidationError.field(
-            "total_premium", None, "give exactly one of total_premium or premium_per_share"
-        )
+        raise ValidationError.field("total_premium", None, "give exactly one of total_premium or premium_per_share")
     if has_total:
         return int(spec["total_premium_cents"])
     total = Decimal(spec["premium_per_share"]) * SHARES_PER_CONTRACT * contracts * 100
@@ -157,9 +155,7 @@ class TradeService:
                 )
             after = check_open(_position(wheel), Direction(spec["direction"]), spec["contracts"])
             trade_id, warnings = await self._new_trade(conn, wheel, spec, opened, None)
-            await wheel_repo.update_wheel(
-                conn, wheel_id, {"state": str(after.state)}, utc_iso(self.clock.now())
-            )
+            await wheel_repo.update_wheel(conn, wheel_id, {"state": str(after.state)}, utc_iso(self.clock.now()))
             row = await repo.get_trade(conn, trade_id)
         assert row is not None
         return {
@@ -183,9 +179,7 @@ class TradeService:
         total = await repo.count_trades(self.db.reader, filters)
         return Paged([trade_dict(r) for r in rows], total, page)
 
-    async def iter_all(
-        self, filters: dict[str, Any], sort: str | None = None
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def iter_all(self, filters: dict[str, Any], sort: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
         """The whole selection in chunks (CSV export), in a stable order."""
         await self._check_filter_targets(filters)
         order = order_clause(sort, repo.SORTABLE, table="t")
@@ -257,9 +251,7 @@ class TradeService:
                 spec.get("close_cost_cents"),
                 spec.get("fees_cents", 0),
             )
-            warnings = self._settle_warnings(
-                trade, outcome, settled_at, spec.get("stock_price_at_expiry_cents")
-            )
+            warnings = self._settle_warnings(trade, outcome, settled_at, spec.get("stock_price_at_expiry_cents"))
             await self._write_settlement(
                 conn, trade, wheel, result, settled_at, spec.get("stock_price_at_expiry_cents")
             )

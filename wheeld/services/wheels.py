@@ -36,13 +36,9 @@ class WheelService:
         shares, basis = spec.get("shares"), spec.get("cost_basis_cents")
         if starting == "call":
             if not shares:
-                raise ValidationError.field(
-                    "shares", shares, "required (and > 0) when starting_direction is call"
-                )
+                raise ValidationError.field("shares", shares, "required (and > 0) when starting_direction is call")
             if basis is None or basis <= 0:
-                raise ValidationError.field(
-                    "cost_basis", None, "required (and > 0) when starting_direction is call"
-                )
+                raise ValidationError.field("cost_basis", None, "required (and > 0) when starting_direction is call")
         elif shares or basis is not None:
             raise ValidationError.field(
                 "starting_direction", starting, "shares and cost_basis need starting_direction 'call'"
@@ -64,9 +60,7 @@ class WheelService:
                     "symbol": spec["symbol"],
                     "state": str(WheelState.SHARES if starting == "call" else WheelState.CASH),
                     "profile": spec.get("profile", "moderate"),
-                    "capital_allocated_cents": portfolio["default_capital_cents"]
-                    if capital is None
-                    else capital,
+                    "capital_allocated_cents": portfolio["default_capital_cents"] if capital is None else capital,
                     "shares": shares or 0,
                     "cost_basis_cents": basis if starting == "call" else None,
                     "starting_direction": starting,
