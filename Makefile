@@ -35,7 +35,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all $(ARGS)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .coverage htmlcov wheeld/http/static/redoc
