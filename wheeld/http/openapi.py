@@ -41,6 +41,7 @@ def endpoint(
     errors: Iterable[int] = (),
     produces: list[str] | None = None,
     extra_responses: dict[int, dict[str, Any]] | None = None,
+    public: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Document (and validate) a route: request schemas, the enveloped response, its example, its errors."""
     responses: dict[int, dict[str, Any]] = {}
@@ -57,7 +58,7 @@ def endpoint(
         responses[status] = success
     else:
         responses[status] = {"description": summary}
-    for code in sorted({*ALWAYS, *errors}):
+    for code in sorted({*ALWAYS, *errors} - ({401} if public else set())):
         responses[code] = {"schema": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[code]}
     responses.update(extra_responses or {})
 
@@ -78,6 +79,7 @@ def endpoint(
             description=description or summary,
             responses=responses,
             produces=produces or ["application/json"],
+            **({"security": []} if public else {}),
         )(wrapped)
         documented.__apispec_original__ = _copy_apispec(documented.__apispec__)  # type: ignore[attr-defined]
         return documented

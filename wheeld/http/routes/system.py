@@ -40,6 +40,7 @@ HEALTH, INFO, VIEW, UPDATE, VALIDATION = (
         },
     },
     extra_responses={503: {"schema": Health, "description": "The database is unreachable"}},
+    public=True,
 )
 async def health(request: web.Request) -> web.Response:
     """GET /api/v1/health"""
