@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert
+from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert, insert_row
 
 COLUMNS = (
     "id, kind, severity, condition_key, message, details, portfolio_id, wheel_id, trade_id, symbol,"
@@ -80,9 +80,7 @@ async def active_alerts(conn: aiosqlite.Connection, kinds: Sequence[str], portfo
 async def insert_alert(conn: aiosqlite.Connection, values: Mapping[str, Any]) -> int:
     """Create an alert from column values (`details` as a dict)."""
     row = {**values, "details": json.dumps(values.get("details") or {}, sort_keys=True, default=str)}
-    columns = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    return await insert(conn, f"INSERT INTO alerts ({columns}) VALUES ({marks})", list(row.values()))
+    return await insert_row(conn, "alerts", row)
 
 
 async def clear_alert(conn: aiosqlite.Connection, key: str, now: str) -> int:

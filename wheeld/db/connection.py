@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Set
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -201,3 +201,25 @@ async def insert(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = (
     if row is None:
         raise RuntimeError("insert returned no row id")
     return int(row[0])
+
+
+async def insert_row(conn: aiosqlite.Connection, table: str, values: Mapping[str, Any]) -> int:
+    """INSERT one row from column values (table and column names come from our code, never from clients)."""
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    return await insert(conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
+
+
+async def update_row(
+    conn: aiosqlite.Connection, table: str, row_id: int, changes: Mapping[str, Any], allowed: Set[str], now: str
+) -> int:
+    """UPDATE the `allowed` columns present in `changes` and `updated_at`; 1 when there is nothing to change."""
+    columns = [c for c in changes if c in allowed]
+    if not columns:
+        return 1
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    return await execute(
+        conn,
+        f"UPDATE {table} SET {assignments}, updated_at = ? WHERE id = ?",
+        [*(changes[c] for c in columns), now, row_id],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert
+from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert_row
 
 SCAN_COLUMNS = "id, started_at, finished_at, criteria, count, candidates, excluded, trigger, portfolio_id"
 OPPORTUNITY_FIELDS = (
@@ -46,9 +46,7 @@ OPPORTUNITY_FIELDS = (
 
 async def insert_scan(conn: aiosqlite.Connection, values: Mapping[str, Any]) -> int:
     """Store one scan's record (its results go in with `insert_opportunities`)."""
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return await insert(conn, f"INSERT INTO opportunity_scans ({columns}) VALUES ({marks})", list(values.values()))
+    return await insert_row(conn, "opportunity_scans", values)
 
 
 async def insert_opportunities(conn: aiosqlite.Connection, scan_id: int, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -6,9 +6,10 @@ from typing import Any
 
 import aiosqlite
 
-from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert
+from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert, update_row
 
 COLUMNS = "id, name, description, default_capital_cents, is_default, created_at, updated_at"
+UPDATABLE = frozenset({"name", "description", "default_capital_cents"})
 SORTABLE = {
     "id": "id",
     "name": "name COLLATE NOCASE",
@@ -60,16 +61,7 @@ async def count_portfolios(conn: aiosqlite.Connection) -> int:
 
 async def update_portfolio(conn: aiosqlite.Connection, portfolio_id: int, changes: dict[str, Any], now: str) -> int:
     """Update the given columns (names come from the service, never from clients)."""
-    allowed = {"name", "description", "default_capital_cents"}
-    columns = [c for c in changes if c in allowed]
-    if not columns:
-        return 1
-    assignments = ", ".join(f"{c} = ?" for c in columns)
-    return await execute(
-        conn,
-        f"UPDATE portfolios SET {assignments}, updated_at = ? WHERE id = ?",
-        [*(changes[c] for c in columns), now, portfolio_id],
-    )
+    return await update_row(conn, "portfolios", portfolio_id, changes, UPDATABLE, now)
 
 
 async def set_default(conn: aiosqlite.Connection, portfolio_id: int, now: str) -> None:

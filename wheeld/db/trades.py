@@ -6,7 +6,7 @@ from typing import Any
 
 import aiosqlite
 
-from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert
+from wheeld.db.connection import Row, fetch_all, fetch_one, insert_row, update_row
 
 COLUMNS = (
     "t.id, t.wheel_id, w.portfolio_id, t.symbol, t.direction, t.strike_cents, t.expiration_date, t.contracts,"
@@ -44,9 +44,7 @@ UPDATABLE = {
 
 async def insert_trade(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
     """Create a trade row from a dict of column values."""
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return await insert(conn, f"INSERT INTO trades ({columns}) VALUES ({marks})", list(values.values()))
+    return await insert_row(conn, "trades", values)
 
 
 async def get_trade(conn: aiosqlite.Connection, trade_id: int) -> Row | None:
@@ -117,12 +115,4 @@ async def count_trades(conn: aiosqlite.Connection, filters: dict[str, Any]) -> i
 
 async def update_trade(conn: aiosqlite.Connection, trade_id: int, changes: dict[str, Any], now: str) -> int:
     """Update whitelisted columns of one trade."""
-    columns = [c for c in changes if c in UPDATABLE]
-    if not columns:
-        return 1
-    assignments = ", ".join(f"{c} = ?" for c in columns)
-    return await execute(
-        conn,
-        f"UPDATE trades SET {assignments}, updated_at = ? WHERE id = ?",
-        [*(changes[c] for c in columns), now, trade_id],
-    )
+    return await update_row(conn, "trades", trade_id, changes, UPDATABLE, now)

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiosqlite
 
-from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert
+from wheeld.db.connection import Row, execute, fetch_all, fetch_one, insert_row, update_row
 
 COLUMNS = (
     "w.id, w.portfolio_id, p.name AS portfolio_name, w.symbol, w.state, w.profile, w.capital_allocated_cents,"
@@ -36,9 +36,7 @@ UPDATABLE = {
 
 async def insert_wheel(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
     """Create a wheel row from a dict of column values."""
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return await insert(conn, f"INSERT INTO wheels ({columns}) VALUES ({marks})", list(values.values()))
+    return await insert_row(conn, "wheels", values)
 
 
 async def get_wheel(conn: aiosqlite.Connection, wheel_id: int) -> Row | None:
@@ -81,15 +79,7 @@ async def list_wheels(
 
 async def update_wheel(conn: aiosqlite.Connection, wheel_id: int, changes: dict[str, Any], now: str) -> int:
     """Update whitelisted columns of one wheel."""
-    columns = [c for c in changes if c in UPDATABLE]
-    if not columns:
-        return 1
-    assignments = ", ".join(f"{c} = ?" for c in columns)
-    return await execute(
-        conn,
-        f"UPDATE wheels SET {assignments}, updated_at = ? WHERE id = ?",
-        [*(changes[c] for c in columns), now, wheel_id],
-    )
+    return await update_row(conn, "wheels", wheel_id, changes, UPDATABLE, now)
 
 
 async def delete_wheel(conn: aiosqlite.Connection, wheel_id: int) -> int:
