@@ -13,6 +13,8 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from wheeld.clock import Clock
 from wheeld.config import Config
 from wheeld.db.connection import Database
@@ -23,6 +25,7 @@ from wheeld.market_calendar import TradingCalendar, load_xnys
 from wheeld.marketdata.factory import SchwabSettings, build_market_data
 from wheeld.marketdata.resilience import RetryPolicy
 from wheeld.marketdata.service import CacheTTLs, MarketData
+from wheeld.plugins.context import PluginServices
 from wheeld.scheduler.core_jobs import CoreJobDeps, CoreJobs, core_job_specs, unwired_deps
 from wheeld.scheduler.jobs import JobHandler, JobStore, RunRetention
 from wheeld.scheduler.market_hours import MarketHours, SessionHours
@@ -34,6 +37,7 @@ from wheeld.services.monitoring import QuoteRefresh, RiskMonitor
 from wheeld.services.notifiers import Notifier, NotifierSettings
 from wheeld.services.opportunities import OpportunityService
 from wheeld.services.performance import PerformanceService
+from wheeld.services.plugins import PluginService
 from wheeld.services.portfolios import PortfolioService
 from wheeld.services.positions import PositionService, RiskSettings
 from wheeld.services.recommendations import RecommendationService
@@ -69,6 +73,7 @@ class Container:
     # What the core jobs call; reassign a field to wire a service in (handlers read it at each run).
     core_job_deps: CoreJobDeps
     jobs: JobService
+    plugins: PluginService
     redactor: RedactingFilter | None = None
     # Run the scheduler at start() (when scheduler.enabled): `serve` does; tests and the CLI do not.
     start_scheduler: bool = False
@@ -90,14 +95,16 @@ class Container:
         redactor: RedactingFilter | None = None,
         *,
         start_scheduler: bool = False,
+        market: MarketData | None = None,
     ) -> Container:
         """Wire the parts together (nothing is opened yet). Without `calendar`, weekdays stand in for
         sessions: `serve` and the CLI pass the XNYS calendar from `load_calendar`. With
-        `start_scheduler` (serve), `start()` runs the background jobs when `scheduler.enabled`."""
+        `start_scheduler` (serve), `start()` runs the background jobs when `scheduler.enabled`.
+        `market` replaces the market-data service config names (tests aim it at local fakes)."""
         clock = clock or Clock()
         calendar = calendar or TradingCalendar.weekdays_only()
         db = Database(config.database_path, busy_timeout_ms=config["database.busy_timeout_ms"])
-        market = build_market_data_from(config, clock, calendar)
+        market = market if market is not None else build_market_data_from(config, clock, calendar)
         settings = ConfigService(config)
         positions = PositionService(db, clock, market, calendar, risk_settings(config))
         alerts = AlertService(db, clock, Notifier(lambda: NotifierSettings.from_config(settings.config)))
@@ -120,13 +127,16 @@ class Container:
             return build_supervisor(store, clock, calendar, settings.config, handlers)
 
         supervisor = new_supervisor()
+        jobs = JobService(store, supervisor, db, clock)
+        portfolios = PortfolioService(db, clock, price_lookup=_price_lookup(market))
+        plugin_services = PluginServices(clock, db, portfolios, wheels, positions, watchlist, market, alerts)
         container = cls(
             settings=settings,
             clock=clock,
             db=db,
             calendar=calendar,
             market=market,
-            portfolios=PortfolioService(db, clock, price_lookup=_price_lookup(market)),
+            portfolios=portfolios,
             positions=positions,
             snapshots=snapshots,
             performance=PerformanceService(db, clock, price_lookup=_price_lookup(market)),
@@ -138,7 +148,8 @@ class Container:
             watchlist=watchlist,
             opportunities=opportunities,
             core_job_deps=deps,
-            jobs=JobService(store, supervisor, db, clock),
+            jobs=jobs,
+            plugins=PluginService(plugin_services, jobs, lambda: settings.config),
             redactor=redactor,
             start_scheduler=start_scheduler,
             _new_supervisor=new_supervisor,
@@ -166,6 +177,8 @@ class Container:
             log.info("schema migrated from v%s; backup at %s", self.db.migrated_from, self.db.backup_path)
         # Defaults only where a job does not exist yet: a user's changes survive restarts.
         await self.jobs.install(core_job_specs())
+        # Plugins load after the core jobs and before the scheduler starts; a broken one is only listed.
+        await self.plugins.start()
         self.system.add_probe("scheduler", self._scheduler_probe)
         self.system.active_jobs = self.jobs.active_job_ids
         if self._scheduler_should_run:
@@ -215,8 +228,16 @@ def _price_lookup(market: MarketData) -> Any:
     return lookup
 
 
-def build_market_data_from(config: Config, clock: Clock, calendar: TradingCalendar) -> MarketData:
-    """The market-data service named by `market_data.provider`, with TTLs and retries from config."""
+def build_market_data_from(
+    config: Config,
+    clock: Clock,
+    calendar: TradingCalendar,
+    *,
+    schwab_transport: httpx.AsyncBaseTransport | None = None,
+    finnhub_api_url: str | None = None,
+) -> MarketData:
+    """The market-data service named by `market_data.provider`, with TTLs and retries from config;
+    `schwab_transport` and `finnhub_api_url` reroute the vendors' HTTP (tests use local fakes)."""
     schwab = schwab_settings(config) if config["market_data.provider"] == "schwab" else None
     finnhub_key = config["external_apis.finnhub.api_key"] if config["external_apis.finnhub.enabled"] else ""
     return build_market_data(
@@ -230,6 +251,8 @@ def build_market_data_from(config: Config, clock: Clock, calendar: TradingCalend
             attempts=config["market_data.max_retries"] + 1, timeout=config["market_data.timeout_seconds"]
         ),
         data_dir=config.data_dir,
+        schwab_transport=schwab_transport,
+        finnhub_api_url=finnhub_api_url,
     )
 
 

@@ -67,6 +67,23 @@ def _profile_name_check(value: Any) -> str | None:
     return None
 
 
+# The rule of `Plugin.name` (wheeld.plugins.base), repeated so config loads without the plugin machinery.
+_PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _plugin_names_check(value: Any) -> str | None:
+    if not all(isinstance(item, str) and _PLUGIN_NAME.match(item) for item in value):
+        return "must be a list of plugin names (a-z, 0-9, _; starting with a letter)"
+    return None
+
+
+def _plugin_config_check(value: Any) -> str | None:
+    for name, settings in value.items():
+        if not _PLUGIN_NAME.match(name) or not isinstance(settings, Mapping):
+            return "must map plugin names to mappings of their settings, e.g. {earnings_alert: {days: 10}}"
+    return None
+
+
 KEYS: tuple[Key, ...] = (
     Key(
         "server.host",
@@ -482,6 +499,31 @@ KEYS: tuple[Key, ...] = (
         "Keep the results of this many latest scans (older ones are deleted).",
         minimum=1,
         maximum=10_000,
+    ),
+    Key(
+        "plugins.directory",
+        str,
+        "",
+        "Directory of plugin files (*.py), relative to the data directory; empty = plugins/ inside it.",
+        restart=True,
+        path=True,
+    ),
+    Key(
+        "plugins.enabled",
+        list,
+        [],
+        "Plugins to register (and schedule) at start-up when they have no job yet, e.g. [earnings_alert,"
+        " premium_target]. Off by default, the built-ins included; afterwards the plugins API's changes are kept.",
+        restart=True,
+        check=_plugin_names_check,
+    ),
+    Key(
+        "plugins.config",
+        dict,
+        {},
+        "Plugin settings by plugin name, e.g. {earnings_alert: {days: 10}}, checked against each plugin's schema"
+        " at every run; settings given over the plugins API take precedence (docs/plugins.md).",
+        check=_plugin_config_check,
     ),
 )
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}

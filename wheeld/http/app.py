@@ -20,6 +20,7 @@ from wheeld.http.routes import (
     docs,
     jobs,
     opportunities,
+    plugins,
     portfolios,
     positions,
     recommendations,
@@ -40,6 +41,7 @@ ROUTE_MODULES = (
     watchlist,
     opportunities,
     jobs,
+    plugins,
     alerts,
     docs,
 )

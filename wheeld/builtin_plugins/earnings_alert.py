@@ -1,0 +1,1 @@
+../../plugins/earnings_alert.py

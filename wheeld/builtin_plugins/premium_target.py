@@ -1,0 +1,1 @@
+../../plugins/premium_target.py
