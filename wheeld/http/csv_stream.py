@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +19,10 @@ async def stream_csv(
     filename: str,
 ) -> web.StreamResponse:
     """Write `chunks` (service dicts, serialized by `schema`) as CSV with a download filename."""
+    # Read the first chunk before the status line goes out: an unknown id or a bad sort key raised by
+    # the service must still become an error envelope, not a 200 stream cut off half-way.
+    rows = aiter(chunks)
+    first = await anext(rows, None)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -29,16 +33,23 @@ async def stream_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    async for chunk in chunks:
+    chunk = first
+    while chunk is not None:
         for item in schema.dump(chunk, many=True):
-            writer.writerow([_cell(item.get(column)) for column in columns])
+            writer.writerow(csv_cells(item, columns))
         await response.write(buffer.getvalue().encode("utf-8"))
         buffer.seek(0)
         buffer.truncate()
+        chunk = await anext(rows, None)
     if buffer.tell():  # the header alone, when the selection is empty
         await response.write(buffer.getvalue().encode("utf-8"))
     await response.write_eof()
     return response
+
+
+def csv_cells(item: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
+    """One serialized item as CSV cells in `columns` order (the CLI's direct mode writes the same file)."""
+    return [_cell(item.get(column)) for column in columns]
 
 
 def _cell(value: Any) -> Any:
