@@ -37,5 +37,9 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all $(ARGS)
 
+# dist/wheeld.pyz from the settings in shiv.toml (pinned, reproducible: prints its SHA-256).
+zipapp: assets
+	$(BIN)/python scripts/build_zipapp.py
+
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .coverage htmlcov wheeld/http/static/redoc

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -261,3 +263,19 @@ async def test_no_secret_reaches_the_log_in_a_request_cycle(
     if fmt == "json":
         for record in json_lines(log_file):
             assert {"asctime", "level", "name", "message"} <= set(record)
+
+
+def test_log_file_rotates_by_size_and_count_and_stays_private(log_file: Path) -> None:
+    """server.log_max_bytes / server.log_backup_count: bounded files, the oldest dropped, mode 0600."""
+    previous = os.umask(0)  # the worst case: nothing masked
+    try:
+        setup_logging("INFO", "text", [SECRET], log_file=str(log_file), max_bytes=2_000, backup_count=2)
+        for n in range(100):
+            log.info("line %03d %s", n, "x" * 60)
+    finally:
+        os.umask(previous)
+    files = sorted(log_file.parent.iterdir())
+    assert [f.name for f in files] == ["wheeld.log", "wheeld.log.1", "wheeld.log.2"]
+    assert all(f.stat().st_size <= 2_000 and stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
+    assert "line 099" in read(log_file) and "line 000" not in "".join(f.read_text() for f in files)

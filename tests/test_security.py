@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -197,6 +198,26 @@ async def test_token_is_checked_after_host(token_client: TestClient) -> None:
     response = await token_client.get(PORTFOLIOS, headers={"Host": "evil.example"})
     await error_of(response, 403, "FORBIDDEN")
     assert "WWW-Authenticate" not in response.headers
+
+
+async def test_token_is_compared_in_constant_time(token_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hmac.compare_digest decides, and a token wrong in its first or in its last character fails alike."""
+    compared: list[tuple[bytes, bytes]] = []
+    real_compare = hmac.compare_digest
+
+    def spy(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return real_compare(given, expected)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    wrong_first = chr(ord(TOKEN[0]) + 1) + TOKEN[1:]
+    wrong_last = TOKEN[:-1] + chr(ord(TOKEN[-1]) + 1)
+    for wrong in (wrong_first, wrong_last):
+        assert len(wrong) == len(TOKEN)
+        response = await token_client.get(PORTFOLIOS, headers={"Authorization": f"Bearer {wrong}"})
+        await error_of(response, 401, "UNAUTHORIZED")
+    await data_of(await token_client.get(PORTFOLIOS, headers={"Authorization": f"Bearer {TOKEN}"}))
+    assert compared == [(t.encode(), TOKEN.encode()) for t in (wrong_first, wrong_last, TOKEN)]
 
 
 # --- bind address ------------------------------------------------------------------------------------

@@ -14,14 +14,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from wheeld import __version__, cli_migrate
+from wheeld import __version__, cli_backup, cli_migrate
 from wheeld.app import Container, load_calendar
 from wheeld.config import Config, load_config
 from wheeld.db.migrations import NotAWheeldDatabase, SchemaTooNew
 from wheeld.errors import ConfigError
 from wheeld.logs import setup_logging
+from wheeld.sd_notify import Notifier
 
 log = logging.getLogger("wheeld")
+CLI_COMMAND = "cli"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--manual", action="store_true", help="copy-paste flow (no local browser; for a headless box)")
     _common(auth)
     cli_migrate.add_parser(sub, _common)
+    cli_backup.add_parser(sub, _common)
+    # Parsed by main() before argparse: everything after `cli` belongs to the `wheel` CLI.
+    sub.add_parser(CLI_COMMAND, help="run the `wheel` client CLI (`wheeld cli --help`); how a zipapp reaches it")
     return parser
 
 
@@ -125,9 +130,15 @@ async def serve(config: Config) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # Under systemd (Type=notify): ready once the socket listens, then keep-alive pings from this loop.
+    systemd = Notifier.from_environ()
+    systemd.ready(f"listening on {host}:{port}")
+    systemd.start_watchdog()
     await stop.wait()
     log.info("shutting down")
+    systemd.stopping("shutting down")
     await runner.cleanup()
+    await systemd.stop_watchdog()
     log.info("stopped")
     return 0
 
@@ -161,9 +172,24 @@ def auth_schwab(config: Config, manual: bool = False) -> int:
     return 0
 
 
+def run_wheel_cli(argv: Sequence[str]) -> int:
+    """`wheeld cli …`: the `wheel` client CLI, so that one zipapp carries both commands."""
+    try:
+        from wheeld.cli.main import main as wheel_main
+    except ModuleNotFoundError as exc:
+        if exc.name != "wheeld.cli.main":
+            raise
+        print("wheeld: this build has no `wheel` CLI", file=sys.stderr)
+        return 2
+    return int(wheel_main(list(argv)) or 0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wheeld` console script."""
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == [CLI_COMMAND]:
+        return run_wheel_cli(given[1:])
+    args = build_parser().parse_args(given)
     flags = {}
     if args.command == "serve":
         flags = {"server.host": args.host, "server.port": args.port}
@@ -181,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return auth_schwab(config, manual=args.manual)
     if args.command == cli_migrate.COMMAND:
         return cli_migrate.run(args, config)
+    if args.command == cli_backup.COMMAND:
+        return cli_backup.run(args, config)
     if args.command == "serve":
         try:
             return asyncio.run(serve(config))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -98,6 +101,16 @@ class RedactingFilter(logging.Filter):
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-rotated log file readable by its owner only (logs name symbols, positions and alerts)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with contextlib.suppress(PermissionError):  # someone else's file: leave its mode to its owner
+            os.fchmod(fd, 0o600)  # also when the file already existed, or the umask masked the mode
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "text",
@@ -114,10 +127,8 @@ def setup_logging(
             handler.close()
     handler: logging.Handler
     if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
-        )
+        Path(log_file).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handler = PrivateRotatingFileHandler(log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler._wheeld = True  # type: ignore[attr-defined]

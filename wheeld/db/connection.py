@@ -27,7 +27,7 @@ Row = sqlite3.Row
 
 def _create_private_file(path: Path) -> None:
     """Create the database file with mode 0600 before SQLite opens it (it holds trading records)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new data directory is private too
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
