@@ -6,7 +6,14 @@ import importlib
 import sys
 import time
 
-BENCHES = ("bench_summary", "bench_positions", "bench_refresh", "bench_performance", "bench_recommendations")
+BENCHES = (
+    "bench_summary",
+    "bench_positions",
+    "bench_refresh",
+    "bench_performance",
+    "bench_recommendations",
+    "bench_load",
+)
 
 
 def main(names: list[str]) -> int:

@@ -18,6 +18,14 @@ from wheeld.http.app import create_app
 from wheeld.market_calendar import TradingCalendar, load_xnys
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
+# Lines a test wants in the run's closing summary (figures such as requests fuzzed), via config.stash.
+SUMMARY_LINES = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the figures tests left in SUMMARY_LINES (output captured during a test would be lost)."""
+    for line in config.stash.get(SUMMARY_LINES, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

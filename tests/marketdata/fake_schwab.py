@@ -8,6 +8,7 @@ stack are exercised with no network beyond loopback.
 from __future__ import annotations
 
 import asyncio
+import time as wall
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -52,6 +53,30 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     hang: bool = False
+    # Bytes sent as they are, labelled JSON (malformed or truncated documents).
+    raw: bytes | None = None
+    # With `raw`: promise twice its length, send it, then drop the connection mid-body.
+    cut: bool = False
+    # With `raw`: seconds of pause between 64-byte pieces of the body (a slow upstream).
+    drip: float = 0.0
+
+
+def token_document(now: datetime, *, issued_days_ago: float = 1.0, expired: bool = False) -> dict[str, Any]:
+    """What schwab-py stores: its creation timestamp (on our clock) around the OAuth token."""
+    # authlib judges access-token expiry by the real time.time(), so expires_at must use it too.
+    expires_at = int(wall.time()) + (-60 if expired else 1800)
+    return {
+        "creation_timestamp": int(now.timestamp() - issued_days_ago * 86400),
+        "token": {
+            "access_token": "AT-1",
+            "refresh_token": "RT-1",
+            "token_type": "Bearer",
+            "expires_in": 1800,
+            "expires_at": expires_at,
+            "scope": "api",
+            "id_token": "ID-TOKEN",
+        },
+    }
 
 
 def _millis(moment: datetime) -> int:
@@ -97,9 +122,28 @@ class FakeSchwab:
         if answer.hang:
             # Held until the test ends (the client times out first).
             await self.release.wait()
+        if answer.raw is not None:
+            return await self._send_raw(request, answer)
         if answer.body is None:
             return web.Response(status=answer.status, headers=answer.headers, text="")
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    async def _send_raw(self, request: web.Request, answer: Scripted) -> web.StreamResponse:
+        raw = answer.raw or b""
+        response = web.StreamResponse(status=answer.status, headers={"Content-Type": "application/json"})
+        response.headers.update(answer.headers)
+        response.content_length = len(raw) * (2 if answer.cut else 1)
+        await response.prepare(request)
+        step = 64 if answer.drip else max(len(raw), 1)
+        for start in range(0, len(raw), step):
+            await response.write(raw[start : start + step])
+            if answer.drip:
+                await asyncio.sleep(answer.drip)
+        if answer.cut and request.transport is not None:
+            request.transport.close()  # the peer vanishes before the promised length arrived
+            return response
+        await response.write_eof()
+        return response
 
     async def _quotes(self, request: web.Request) -> web.StreamResponse:
         scripted = await self._scripted(request)

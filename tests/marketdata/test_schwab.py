@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.marketdata.fake_schwab import FakeSchwab, LoopbackTransport, Scripted
+from tests.marketdata.fake_schwab import token_document as schwab_token
 from wheeld.clock import FrozenClock
 from wheeld.errors import ExternalAPIError
 from wheeld.marketdata.base import ProviderError
@@ -28,20 +29,7 @@ TOKEN = "/v1/oauth/token"
 
 def token_document(clock: FrozenClock, *, issued_days_ago: float = 1.0, expired: bool = False):
     """What schwab-py stores: its creation timestamp around the OAuth token."""
-    # authlib judges access-token expiry by the real time.time(), so expires_at must use it too.
-    expires_at = int(wall.time()) + (-60 if expired else 1800)
-    return {
-        "creation_timestamp": int(clock.now().timestamp() - issued_days_ago * 86400),
-        "token": {
-            "access_token": "AT-1",
-            "refresh_token": "RT-1",
-            "token_type": "Bearer",
-            "expires_in": 1800,
-            "expires_at": expires_at,
-            "scope": "api",
-            "id_token": "ID-TOKEN",
-        },
-    }
+    return schwab_token(clock.now(), issued_days_ago=issued_days_ago, expired=expired)
 
 
 @dataclass
