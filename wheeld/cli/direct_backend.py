@@ -217,7 +217,7 @@ class DirectBackend:
     async def list_wheels(self, query: Query) -> list[JSON]:
         """GET /api/v1/wheels."""
         q = _query(WheelListQuery(), query)
-        filters = wheel_routes._filters(q)
+        filters = wheel_routes.query_filters(q)
         return await self._all(lambda page: self.c.wheels.list(filters, page, q["sort"]), Wheel())
 
     async def get_wheel(self, wheel_id: int) -> JSON:
@@ -240,7 +240,7 @@ class DirectBackend:
     async def list_trades(self, query: Query) -> list[JSON]:
         """GET /api/v1/trades."""
         q = _query(TradeListQuery(), query)
-        filters = trade_routes._filters(q)
+        filters = trade_routes.query_filters(q)
         return await self._all(lambda page: self.c.trades.list(filters, page, q["sort"]), Trade())
 
     async def record_trade(self, wheel_id: int, body: Body) -> JSON:
@@ -265,7 +265,7 @@ class DirectBackend:
         """GET /api/v1/trades?format=csv."""
         q = _query(TradeListQuery(), {**query, "format": "csv"})
         rows: list[dict[str, Any]] = []
-        chunks: AsyncIterator[list[dict[str, Any]]] = self.c.trades.iter_all(trade_routes._filters(q), q["sort"])
+        chunks: AsyncIterator[list[dict[str, Any]]] = self.c.trades.iter_all(trade_routes.query_filters(q), q["sort"])
         async for chunk in chunks:
             rows.extend(Trade().dump(chunk, many=True))
         return _csv(rows, trade_routes.CSV_COLUMNS)

@@ -84,7 +84,8 @@ CSV_COLUMNS = (
 _FILTERS = ("portfolio_id", "wheel_id", "symbol", "direction", "start", "end")
 
 
-def _filters(query: dict[str, Any]) -> dict[str, Any]:
+def query_filters(query: dict[str, Any]) -> dict[str, Any]:
+    """The service filters from a parsed trade-history query (the CLI's direct mode uses it too)."""
     filters = {k: query.get(k) for k in _FILTERS}
     for name in ("start", "end"):
         if filters[name] is not None:
@@ -120,7 +121,7 @@ _CSV = {"produces": ["application/json", "text/csv"]}
 )
 async def list_trades(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/trades"""
-    return await _history(request, _filters(request[QUERY]))
+    return await _history(request, query_filters(request[QUERY]))
 
 
 @endpoint(
@@ -136,7 +137,7 @@ async def list_trades(request: web.Request) -> web.StreamResponse:
 )
 async def list_wheel_trades(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/wheels/{id}/trades"""
-    return await _history(request, {**_filters(request[QUERY]), "wheel_id": request[PATH]["id"]})
+    return await _history(request, {**query_filters(request[QUERY]), "wheel_id": request[PATH]["id"]})
 
 
 @endpoint(

@@ -42,7 +42,8 @@ ONE, MANY = Wheel(), Wheel(many=True)
 _FILTERS = ("portfolio_id", "symbol", "state", "profile", "archived")
 
 
-def _filters(query: dict) -> dict:
+def query_filters(query: dict) -> dict:
+    """The service filters from a parsed wheel-list query (the CLI's direct mode uses it too)."""
     return {k: query.get(k) for k in _FILTERS}
 
 
@@ -57,7 +58,7 @@ def _filters(query: dict) -> dict:
 async def list_wheels(request: web.Request) -> web.Response:
     """GET /api/v1/wheels"""
     q, c = request[QUERY], request.app[CONTAINER]
-    paged = await c.wheels.list(_filters(q), Page(q["page"], q["page_size"]), q["sort"])
+    paged = await c.wheels.list(query_filters(q), Page(q["page"], q["page_size"]), q["sort"])
     return ok_page(paged, c.clock.now(), MANY)
 
 
@@ -76,7 +77,7 @@ async def list_portfolio_wheels(request: web.Request) -> web.Response:
     q, c = request[QUERY], request.app[CONTAINER]
     portfolio = await c.portfolios.get(request[PATH]["id"])
     paged = await c.wheels.list(
-        {**_filters(q), "portfolio_id": portfolio["id"]}, Page(q["page"], q["page_size"]), q["sort"]
+        {**query_filters(q), "portfolio_id": portfolio["id"]}, Page(q["page"], q["page_size"]), q["sort"]
     )
     return ok_page(paged, c.clock.now(), MANY)
 
