@@ -23,7 +23,7 @@ serve: $(STAMP)
 	$(BIN)/wheeld serve $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --cov=wheeld --cov-report=term:skip-covered $(ARGS)
+	$(BIN)/python -m pytest -n auto --cov=wheeld --cov-report=term:skip-covered $(ARGS)
 	$(BIN)/ruff check .
 
 lint: $(STAMP)
