@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -123,9 +123,13 @@ class Runs:
                 return
             await asyncio.sleep(0)
 
-    async def wait_idle(self) -> None:
-        """Wait (in real time) until no run is in progress."""
-        while pending := [a.task for a in self.active.values() if a.task and not a.task.done()]:
+    async def wait_idle(self, job_ids: Collection[str] = ()) -> None:
+        """Wait (in real time) until no run of `job_ids` (by default: of any job) is in progress."""
+        while pending := [
+            a.task
+            for a in self.active.values()
+            if a.task and not a.task.done() and (not job_ids or a.job_id in job_ids)
+        ]:
             await asyncio.wait(pending)
 
     async def cancel_all(self, grace_seconds: float) -> None:

@@ -166,9 +166,9 @@ class Supervisor:
             target = until if wake_at is None else min(wake_at, until)
             await self._clock.sleep((target - now).total_seconds())
 
-    async def wait_idle(self) -> None:
-        """Wait (in real time) until no run is in progress."""
-        await self._runs.wait_idle()
+    async def wait_idle(self, *job_ids: str) -> None:
+        """Wait (in real time) until no run of the jobs named (by default: of any job) is in progress."""
+        await self._runs.wait_idle(job_ids)
 
     async def run_now(self, job_id: str) -> int:
         """Start a manual run now, bypassing the market-hours gate and `enabled`; return its run id.
