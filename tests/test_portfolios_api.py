@@ -6,8 +6,9 @@ from tests.conftest import data_of, error_of
 
 
 async def test_create_list_get_update_delete(client) -> None:
-    first = await data_of(await client.post("/api/v1/portfolios", json={"name": "Income",
-                                                                         "default_capital": 50000}), 201)
+    first = await data_of(
+        await client.post("/api/v1/portfolios", json={"name": "Income", "default_capital": 50000}), 201
+    )
     assert first["is_default"] is True and first["default_capital"] == 50000.0
     second = await data_of(await client.post("/api/v1/portfolios", json={"name": "Growth"}), 201)
     assert second["is_default"] is False
@@ -17,8 +18,9 @@ async def test_create_list_get_update_delete(client) -> None:
     assert body["pagination"] == {"page": 1, "page_size": 50, "total_items": 2, "total_pages": 1}
     got = await data_of(await client.get(f"/api/v1/portfolios/{second['id']}"))
     assert got["name"] == "Growth"
-    patched = await data_of(await client.patch(f"/api/v1/portfolios/{second['id']}",
-                                               json={"description": "tech", "is_default": True}))
+    patched = await data_of(
+        await client.patch(f"/api/v1/portfolios/{second['id']}", json={"description": "tech", "is_default": True})
+    )
     assert patched["description"] == "tech" and patched["is_default"] is True
     again = await data_of(await client.get(f"/api/v1/portfolios/{first['id']}"))
     assert again["is_default"] is False
@@ -52,7 +54,7 @@ async def test_sort_and_pagination(client) -> None:
 async def test_summary_is_zero_without_wheels(client) -> None:
     p = await data_of(await client.post("/api/v1/portfolios", json={"name": "Income"}), 201)
     summary = await data_of(await client.get(f"/api/v1/portfolios/{p['id']}/summary"))
-    assert summary["total_wheels"] == 0 and summary["net_pnl"] == 0.0 and summary["win_rate"] == 0.0
+    assert summary["total_wheels"] == 0 and summary["net_pnl"] == 0.0 and summary["win_rate"] is None
 
 
 async def test_not_found_paths(client) -> None:

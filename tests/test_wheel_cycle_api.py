@@ -288,9 +288,7 @@ async def test_illegal_moves_change_nothing(client, case: str) -> None:
 
 async def test_wheel_validation_and_conflicts(client) -> None:
     pid, wid = await _setup(client)
-    await error_of(
-        await client.post(f"/api/v1/portfolios/{pid}/wheels", json={"symbol": "AAPL"}), 409, "CONFLICT"
-    )
+    await error_of(await client.post(f"/api/v1/portfolios/{pid}/wheels", json={"symbol": "AAPL"}), 409, "CONFLICT")
     for bad in (
         {"symbol": "TOO-LONG-SYMBOL"},
         {"symbol": "A$"},
@@ -298,17 +296,11 @@ async def test_wheel_validation_and_conflicts(client) -> None:
         {"symbol": "X", "shares": 100, "cost_basis": 10},
         {"symbol": "X", "capital_allocated": -1},
     ):
-        await error_of(
-            await client.post(f"/api/v1/portfolios/{pid}/wheels", json=bad), 400, "VALIDATION_ERROR"
-        )
+        await error_of(await client.post(f"/api/v1/portfolios/{pid}/wheels", json=bad), 400, "VALIDATION_ERROR")
     other = await data_of(await client.post("/api/v1/portfolios", json={"name": "Other"}), 201)
-    twin = await data_of(
-        await client.post(f"/api/v1/portfolios/{other['id']}/wheels", json={"symbol": "AAPL"}), 201
-    )
+    twin = await data_of(await client.post(f"/api/v1/portfolios/{other['id']}/wheels", json={"symbol": "AAPL"}), 201)
     assert twin["id"] != wid and twin["capital_allocated"] == 0.0
-    dotted = await data_of(
-        await client.post(f"/api/v1/portfolios/{pid}/wheels", json={"symbol": "brk.b"}), 201
-    )
+    dotted = await data_of(await client.post(f"/api/v1/portfolios/{pid}/wheels", json={"symbol": "brk.b"}), 201)
     assert dotted["symbol"] == "BRK.B"
 
 
@@ -326,9 +318,7 @@ async def test_trade_input_validation(client) -> None:
         {**base, "total_premium": 1, "expiration_date": "2026-11-01", "opened_at": "2026-11-10T15:00:00Z"},
     ):
         payload = {k: v for k, v in bad.items() if v is not None}
-        await error_of(
-            await client.post(f"/api/v1/wheels/{wid}/trades", json=payload), 400, "VALIDATION_ERROR"
-        )
+        await error_of(await client.post(f"/api/v1/wheels/{wid}/trades", json=payload), 400, "VALIDATION_ERROR")
     assert (await _wheel(client, wid))["state"] == "cash"
 
 
@@ -360,18 +350,12 @@ async def test_trade_metadata_updates(client) -> None:
     _, wid = await _setup(client)
     trade = await data_of(await _record(client, wid, "put"), 201)
     updated = await data_of(
-        await client.patch(
-            f"/api/v1/trades/{trade['id']}", json={"notes": "hold", "tags": ["q4"], "fees": 1.3}
-        )
+        await client.patch(f"/api/v1/trades/{trade['id']}", json={"notes": "hold", "tags": ["q4"], "fees": 1.3})
     )
     assert (updated["notes"], updated["tags"], updated["fees"]) == ("hold", ["q4"], 1.3)
     await data_of(await client.post(f"/api/v1/trades/{trade['id']}/settle", json={"outcome": "expired"}))
-    await error_of(
-        await client.patch(f"/api/v1/trades/{trade['id']}", json={"fees": 2}), 409, "INVALID_STATE"
-    )
-    await error_of(
-        await client.patch(f"/api/v1/trades/{trade['id']}", json={"strike": 2}), 400, "VALIDATION_ERROR"
-    )
+    await error_of(await client.patch(f"/api/v1/trades/{trade['id']}", json={"fees": 2}), 409, "INVALID_STATE")
+    await error_of(await client.patch(f"/api/v1/trades/{trade['id']}", json={"strike": 2}), 400, "VALIDATION_ERROR")
     ok = await data_of(await client.patch(f"/api/v1/trades/{trade['id']}", json={"notes": "done"}))
     assert ok["notes"] == "done"
 

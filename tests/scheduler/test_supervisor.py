@@ -94,9 +94,7 @@ async def test_interval_job_runs_on_its_grid(calendar: FakeCalendar) -> None:
     supervisor, store = await supervisor_with(clock, calendar, [job()], {"price_refresh": recorder})
     await supervisor.run_until(ny(2026, 11, 23, 11, 0))
     runs = await runs_of(store, "price_refresh")
-    assert [run.started_at for run in runs] == [
-        ny(2026, 11, 23, 10, 5) + timedelta(minutes=5 * i) for i in range(12)
-    ]
+    assert [run.started_at for run in runs] == [ny(2026, 11, 23, 10, 5) + timedelta(minutes=5 * i) for i in range(12)]
     assert {run.status for run in runs} == {"success"}
     assert {run.summary for run in runs} == {'{"quotes": 12}'}
     assert [c.scheduled_for for c in recorder.calls] == [run.started_at for run in runs]
@@ -138,9 +136,7 @@ async def test_gated_job_due_while_closed_moves_to_the_open_silently(calendar: F
 async def test_a_hung_handler_is_recorded_as_timeout_and_the_job_goes_on(calendar: FakeCalendar) -> None:
     clock = FrozenClock(ny(2026, 11, 23, 10, 2))
     hung = Gate()
-    supervisor, store = await supervisor_with(
-        clock, calendar, [job(timeout_seconds=60)], {"price_refresh": hung}
-    )
+    supervisor, store = await supervisor_with(clock, calendar, [job(timeout_seconds=60)], {"price_refresh": hung})
     await supervisor.run_until(ny(2026, 11, 23, 10, 10))
     first, second = await runs_of(store, "price_refresh")
     assert (first.status, first.error, first.duration_ms) == ("timeout", "timed out after 60 s", 60_000)
@@ -283,12 +279,8 @@ async def test_schedule_follows_store_changes_and_survives_a_restart(calendar: F
     second, _ = await supervisor_with(clock, calendar, [], handlers, store)
     await second.run_until(ny(2026, 11, 23, 11, 0))
     starts = Counter(run.job_id for run in await store.all_runs())
-    price = [
-        run.started_at.astimezone(NEW_YORK).strftime("%H:%M") for run in await runs_of(store, "price_refresh")
-    ]
-    risk = [
-        run.started_at.astimezone(NEW_YORK).strftime("%H:%M") for run in await runs_of(store, "risk_monitor")
-    ]
+    price = [run.started_at.astimezone(NEW_YORK).strftime("%H:%M") for run in await runs_of(store, "price_refresh")]
+    risk = [run.started_at.astimezone(NEW_YORK).strftime("%H:%M") for run in await runs_of(store, "risk_monitor")]
     assert price == ["10:05", "10:10", "10:20", "10:30", "10:40", "10:50", "11:00"]
     assert risk == ["10:15", "10:30", "10:45", "11:00"]
     assert starts == {"price_refresh": 7, "risk_monitor": 4}
@@ -457,9 +449,7 @@ async def test_the_real_clock_runs_a_manual_job_and_stops_cleanly(calendar: Fake
     assert run.started_at <= datetime.now(UTC)
 
 
-async def test_the_loop_never_sleeps_longer_than_a_minute(
-    calendar: FakeCalendar, stepped_clock: SteppedClock
-) -> None:
+async def test_the_loop_never_sleeps_longer_than_a_minute(calendar: FakeCalendar, stepped_clock: SteppedClock) -> None:
     store = MemoryJobStore()
     await store.insert_default_jobs([job(trigger={"type": "interval", "seconds": 3600})])
     supervisor = Supervisor(store, stepped_clock, calendar, handlers={"price_refresh": Recorder()})

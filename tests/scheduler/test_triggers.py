@@ -124,9 +124,7 @@ INTERVAL_TABLE = [
     [row[:4] for row in INTERVAL_TABLE],
     ids=[row[4] for row in INTERVAL_TABLE],
 )
-def test_interval_next_run(
-    seconds: int, after: datetime, last_run: datetime | None, expected: datetime
-) -> None:
+def test_interval_next_run(seconds: int, after: datetime, last_run: datetime | None, expected: datetime) -> None:
     due = next_run_after(IntervalTrigger(seconds), after, last_run)
     assert due == expected.astimezone(UTC)
     assert due.utcoffset() == timedelta(0)
