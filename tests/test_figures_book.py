@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ from aiohttp.test_utils import TestClient
 from tests.conftest import data_of
 from tests.fixed_quotes import FixedQuotes, fixed_market
 from wheeld.app import Container
-from wheeld.clock import FrozenClock
+from wheeld.clock import NEW_YORK, FrozenClock
 from wheeld.config import Config
 from wheeld.http.app import create_app
 from wheeld.market_calendar import TradingCalendar
@@ -229,3 +230,92 @@ async def test_only_a_symbol_without_a_quote_is_unpriced(
     s = await data_of(await book_client.get(f"/api/v1/portfolios/{book['portfolio']}/summary"))
     # KO is left out: −592 + 300 = −292; total 555 + 200 − 292 = 463.
     assert (s["unpriced_symbols"], s["unrealized_stock_pnl"], s["net_pnl"]) == (["KO"], -292.0, 463.0)
+
+
+# Cycles, worked by hand (collateral-days: strike × 100 × contracts per day a put is open, shares × entry
+# per day they are held; annualized = total P&L / collateral-days × 365):
+# | wheel | start | end | days | net | realized | unrealized | total | collateral-days | annualized % | result |
+# | CSCO | 10-01 | 10-17 | 16 | −30 | 0 | 0 | −30 | 5,000 × 16 = 80,000 | −30 × 365 / 80,000 = −13.69 | loss |
+# | GM | 08-03 | 09-18 | 46 | 200 | 200 | 0 | 400 | 4,000 × 18 + 4,000 × 28 = 184,000 | 400·365/184,000 = 79.35 | win |
+# | F | 09-02 | open | 83 | 125 | 0 | −592 | −467 | 3,000 × 17 + 3,000 × 66 = 249,000 | −467·365/249,000 = −68.46 | |
+# | T | 09-08 | open | 77 | 170 | 0 | 300 | 470 | 4,000 × 18 + 4,000 × 59 = 308,000 | 470 × 365 / 308,000 = 55.70 | |
+# | KO | 11-24 | open | 0 | 0 | 0 | −175 | −175 | 6,000 × 0 = 0 | undefined (null) | |
+# | PFE | 11-02 | open | 22 | 90 | 0 | 0 | 90 | 5,000 × 22 = 110,000 | 90 × 365 / 110,000 = 29.86 | |
+# (every cycle here is each wheel's first; annualized in percent)
+# GM's call was assigned above the 40 entry: both its trades are losses (win rate 0 %), its cycle is a win.
+CYCLES = [
+    ("CSCO", "closed", "2026-10-01", "2026-10-17", 16, -30.0, 0.0, 0.0, -30.0, 80000.0, -13.69, "loss"),
+    ("GM", "closed", "2026-08-03", "2026-09-18", 46, 200.0, 200.0, 0.0, 400.0, 184000.0, 79.35, "win"),
+    ("F", "open", "2026-09-02", None, 83, 125.0, 0.0, -592.0, -467.0, 249000.0, -68.46, None),
+    ("T", "open", "2026-09-08", None, 77, 170.0, 0.0, 300.0, 470.0, 308000.0, 55.70, None),
+    ("KO", "open", "2026-11-24", None, 0, 0.0, 0.0, -175.0, -175.0, 0.0, None, None),
+    ("PFE", "open", "2026-11-02", None, 22, 90.0, 0.0, 0.0, 90.0, 110000.0, 29.86, None),
+]
+
+
+@pytest.mark.parametrize("row", CYCLES, ids=[r[0] for r in CYCLES])
+async def test_cycles_of_each_wheel(book_client: TestClient, book: dict[str, int], row: tuple[Any, ...]) -> None:
+    symbol, *expected = row
+    answer = await data_of(await book_client.get(f"/api/v1/wheels/{book[symbol]}/cycles"))
+    [cycle] = answer["cycles"]
+    fields = ("status", "start_date", "end_date", "days", "premium_net", "realized_stock_pnl")
+    fields += ("unrealized_stock_pnl", "total_pnl", "collateral_days", "annualized_return", "result")
+    assert [cycle[f] for f in fields] == expected
+    closed = expected[0] == "closed"
+    assert (answer["cycles_closed"], answer["cycle_win_rate"]) == (
+        (1, 100.0 if expected[-1] == "win" else 0.0) if closed else (0, None)
+    )
+    performance = await data_of(await book_client.get(f"/api/v1/performance?wheel_id={book[symbol]}"))
+    assert performance["cycles"] == answer["cycles"]
+
+
+async def test_an_expired_put_is_a_cycle_of_its_own(book_client: TestClient, book: dict[str, int]) -> None:
+    # CSCO again: put 55 ×1 for 80, expired 11-20 (opened 11-09): a second cycle, 11 days, 5,500 × 11 = 60,500
+    # collateral-days, 80 × 365 / 60,500 = 48.26 %, a win. CSCO now: 1 win of 2 closed cycles = 50 %.
+    wid = book["CSCO"]
+    t = await _trade(book_client, wid, "put", 55, 1, 80, "2026-11-09", "2026-11-20")
+    await _settle(book_client, t, "2026-11-20", outcome="expired", stock_price_at_expiry=57)
+    answer = await data_of(await book_client.get(f"/api/v1/wheels/{wid}/cycles"))
+    second = answer["cycles"][1]
+    assert (second["cycle"], second["days"], second["collateral_days"], second["annualized_return"]) == (
+        2,
+        11,
+        60500.0,
+        48.26,
+    )
+    assert [c["trades"][0]["id"] for c in answer["cycles"]][1] == t and second["result"] == "win"
+    assert (answer["cycles_closed"], answer["cycles_won"], answer["cycle_win_rate"]) == (2, 1, 50.0)
+
+
+async def test_cycles_of_an_unknown_wheel_is_404(book_client: TestClient) -> None:
+    response = await book_client.get("/api/v1/wheels/999/cycles")
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "NOT_FOUND"
+
+
+async def test_quote_age_is_true_and_stale_is_shown(
+    book_client: TestClient, book: dict[str, int], provider_and_container: tuple[FixedQuotes, Container]
+) -> None:
+    provider, _ = provider_and_container
+    # The provider prices T and PFE as of Monday 20:00 New York: at Tuesday 10:00 that is 14 h = 50,400 s,
+    # older than the 300 s TTL while the market is open, so stale. F and KO are priced now (age 0).
+    monday_evening = datetime(2026, 11, 23, 20, tzinfo=NEW_YORK)
+    provider.as_of.update({"T": monday_evening, "PFE": monday_evening})
+    positions = await data_of(await book_client.get("/api/v1/positions"))
+    by_symbol = {p["symbol"]: p for p in positions}
+    assert (by_symbol["PFE"]["price_age_seconds"], by_symbol["PFE"]["price_stale"]) == (50400.0, True)
+    assert by_symbol["PFE"]["price_as_of"] == "2026-11-24T01:00:00Z"
+    s = await data_of(await book_client.get(f"/api/v1/portfolios/{book['portfolio']}/summary"))
+    # Held: F, T, KO. The oldest quote behind the unrealized P&L is T's.
+    assert (s["stale_symbols"], s["price_stale"], s["price_age_seconds"]) == (["T"], True, 50400.0)
+    assert s["price_as_of"] == "2026-11-24T01:00:00Z"
+    m = await data_of(await book_client.get("/api/v1/performance?symbol=F"))
+    assert (m["stale_symbols"], m["price_stale"], m["price_age_seconds"]) == ([], False, 0.0)
+
+
+async def test_premium_per_share_is_serialized_to_four_places(book_client: TestClient, book: dict[str, int]) -> None:
+    # 100.00 on 3 contracts = 100 / 300 shares = 0.33333… → 0.3333; the stored total stays 100.00 exactly.
+    wid = await _wheel(book_client, book["empty"], "AAPL", 60000)
+    tid = await _trade(book_client, wid, "put", 180, 3, 100, "2026-11-20", "2026-12-18")
+    trade = await data_of(await book_client.get(f"/api/v1/trades/{tid}"))
+    assert (trade["premium_per_share"], trade["total_premium"]) == (0.3333, 100.0)
