@@ -52,7 +52,9 @@ SNAPSHOT = {
     "option_mark": 1.12,
     "premium_captured_pct": 52.34,
     "price_source": "simulated",
-    "price_as_of": "2026-11-24T21:30:00Z",
+    "price_as_of": "2026-11-24T21:00:00Z",
+    "price_age_seconds": 1800.0,
+    "price_stale": False,
     "created_at": "2026-11-24T21:30:00Z",
     "updated_at": "2026-11-24T21:30:00Z",
 }

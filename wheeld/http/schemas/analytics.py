@@ -36,6 +36,12 @@ class Snapshot(Schema):
     )
     price_source = fields.String(required=True, metadata={"example": "simulated"})
     price_as_of = Timestamp(allow_none=True, required=True)
+    price_age_seconds = fields.Float(
+        allow_none=True, required=True, metadata={"description": "Age of the quote when the snapshot was taken"}
+    )
+    price_stale = fields.Boolean(
+        allow_none=True, required=True, metadata={"description": "Whether that quote was stale then"}
+    )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
