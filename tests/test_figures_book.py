@@ -319,3 +319,47 @@ async def test_premium_per_share_is_serialized_to_four_places(book_client: TestC
     tid = await _trade(book_client, wid, "put", 180, 3, 100, "2026-11-20", "2026-12-18")
     trade = await data_of(await book_client.get(f"/api/v1/trades/{tid}"))
     assert (trade["premium_per_share"], trade["total_premium"]) == (0.3333, 100.0)
+
+
+async def test_a_read_fetches_missing_prices_in_one_bounded_call(
+    book_client: TestClient,
+    book: dict[str, int],
+    provider_and_container: tuple[FixedQuotes, Container],
+    clock: FrozenClock,
+) -> None:
+    provider, _ = provider_and_container
+    del provider.prices["KO"]
+    provider.calls.clear()
+    url = f"/api/v1/portfolios/{book['portfolio']}/summary"
+    first = await data_of(await book_client.get(url))
+    assert provider.calls == [["F", "KO", "T"]]  # nothing cached yet: the held symbols, in one call
+    await data_of(await book_client.get(url))
+    assert provider.calls == [["F", "KO", "T"]]  # F and T cached; KO not asked again within the TTL
+    provider.prices["KO"] = 58.25
+    clock.advance(301)  # past the 300 s quote TTL: KO is asked again, and now it has a quote
+    later = await data_of(await book_client.get(url))
+    assert provider.calls[-1] == ["KO"]
+    assert (first["unpriced_symbols"], later["unpriced_symbols"], later["unrealized_stock_pnl"]) == (
+        ["KO"],
+        [],
+        -467.0,
+    )
+    # F and T come from the cache now 301 s old, past the TTL while the market is open: stale.
+    assert (later["stale_symbols"], later["price_age_seconds"]) == (["F", "T"], 301.0)
+
+
+async def test_snapshots_and_alerts_say_a_price_is_stale(
+    book_client: TestClient, book: dict[str, int], provider_and_container: tuple[FixedQuotes, Container]
+) -> None:
+    provider, container = provider_and_container
+    provider.as_of["T"] = datetime(2026, 11, 23, 20, tzinfo=NEW_YORK)  # 14 h old at Tuesday 10:00: stale
+    await data_of(await book_client.post("/api/v1/snapshots", json={}), 201)
+    snaps = {s["symbol"]: s for s in await data_of(await book_client.get("/api/v1/snapshots"))}
+    assert (snaps["T"]["price_age_seconds"], snaps["T"]["price_stale"]) == (50400.0, True)
+    assert (snaps["PFE"]["price_age_seconds"], snaps["PFE"]["price_stale"]) == (0.0, False)
+    # T's call 21 at 21.50 is in the money: the ITM alert records the price's age and says it is stale.
+    await container.core_job_deps.evaluate_risk(None)
+    alerts = await data_of(await book_client.get("/api/v1/alerts?kind=itm"))
+    [itm] = [a for a in alerts if a["details"].get("strike") == 21.0]
+    assert (itm["details"]["price_stale"], itm["details"]["price_age_seconds"]) == (True, 50400.0)
+    assert "stale price" in itm["message"]

@@ -107,7 +107,7 @@ class Container:
         market = market if market is not None else build_market_data_from(config, clock, calendar)
         settings = ConfigService(config)
         positions = PositionService(db, clock, market, calendar, risk_settings(config))
-        held_prices = HeldPrices(market)
+        held_prices = HeldPrices(market, clock)
         alerts = AlertService(db, clock, Notifier(lambda: NotifierSettings.from_config(settings.config)))
         deps = unwired_deps()
         deps.refresh_quotes = QuoteRefresh(db, market)

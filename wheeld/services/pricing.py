@@ -3,7 +3,9 @@
 `price_refresh` keeps every symbol with shares held or an open option warm; a read (portfolio
 summary, performance) that still finds a symbol with nothing cached asks the provider for all such
 symbols in one batched call, bounded in count and time, so only a symbol the provider really has no
-quote for stays unpriced. A cached quote past its TTL is used as it is, marked stale.
+quote for stays unpriced. A cached quote past its TTL is used as it is, marked stale. A symbol the
+provider could not price is not asked for again until a quote TTL has passed, so an outage or an
+unknown symbol costs one bounded call per TTL, not one per read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from wheeld.clock import utc_iso
+from wheeld.clock import Clock, utc_iso
 from wheeld.domain.money import to_cents
 from wheeld.errors import ExternalAPIError
 from wheeld.marketdata.models import Quote
@@ -22,35 +24,48 @@ from wheeld.marketdata.service import MarketData, normalize_symbols
 log = logging.getLogger(__name__)
 
 MAX_FETCH_PER_READ = 500
-FETCH_TIMEOUT_SECONDS = 5.0
+FETCH_TIMEOUT_SECONDS = 2.0
 
 
 class HeldPrices:
     """Quotes for a read: cached ones at once, the missing ones in one bounded provider call."""
 
     def __init__(
-        self, market: MarketData, max_fetch: int = MAX_FETCH_PER_READ, timeout: float = FETCH_TIMEOUT_SECONDS
+        self,
+        market: MarketData,
+        clock: Clock,
+        max_fetch: int = MAX_FETCH_PER_READ,
+        timeout: float = FETCH_TIMEOUT_SECONDS,
     ) -> None:
         self.market = market
+        self.clock = clock
         self.max_fetch = max_fetch
         self.timeout = timeout
+        self._missed: dict[str, float] = {}  # symbol -> monotonic time of the last fetch that found nothing
 
     async def quotes(self, symbols: Iterable[str]) -> dict[str, Quote]:
         """Quotes by symbol; a symbol left out has no quote (provider down, unknown or over the bound)."""
         found: dict[str, Quote] = {}
         missing: list[str] = []
+        now = self.clock.monotonic()
+        retry_after = self.market.ttls.quotes
         for symbol in normalize_symbols(symbols):
             quote = self.market.peek_quote(symbol)
-            if quote is None:
-                missing.append(symbol)
-            else:
+            if quote is not None:
                 found[symbol] = quote
+            elif now - self._missed.get(symbol, -retry_after) >= retry_after:
+                missing.append(symbol)
         if missing:
             batch = missing[: self.max_fetch]
             try:
                 found.update(await asyncio.wait_for(self.market.quotes(batch), self.timeout))
             except (ExternalAPIError, TimeoutError) as exc:
                 log.warning("no quote for %d held symbol(s): %s", len(batch), exc)
+            for symbol in batch:
+                if symbol in found:
+                    self._missed.pop(symbol, None)
+                else:
+                    self._missed[symbol] = now
         return found
 
 
