@@ -63,10 +63,22 @@ class PerformanceService:
         rows = self._cache.get(key)
         if rows is None:
             rows = await repo.select_totals(self.db.reader, scope, today, group_by)
-            self._cache[key] = rows
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._remember(key, rows)
         return rows
+
+    async def _cycle_results(self, scope: Scope, group_by: str | None) -> dict[Any, Row]:
+        """Closed and won cycles of the scope, cached like the sums until the next write."""
+        key = ("cycles", scope, group_by, self.db.version)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = list((await repo.cycle_results(self.db.reader, scope, group_by)).values())
+            self._remember(key, rows)
+        return {row["grp"]: row for row in rows}
+
+    def _remember(self, key: Hashable, rows: list[Row]) -> None:
+        self._cache[key] = rows
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def _holdings(self, scope: Scope) -> tuple[list[Row], dict[str, Quote]]:
         """The scope's wheels holding shares, and quotes for their symbols (one batched fetch at most)."""
@@ -175,7 +187,7 @@ class PerformanceService:
         sums = rows[0] if rows and rows[0]["trades"] else None
         capital = (await self._capital(scope)).get(None, 0)
         held, quotes = await self._holdings(scope)
-        cycles = (await repo.cycle_results(self.db.reader, scope)).get(None)
+        cycles = (await self._cycle_results(scope, None)).get(None)
         figures = self._figures(scope, sums, held, quotes, capital, cycles)
         if scope.wheel_id is not None:
             figures["cycles"] = (await self.wheel_cycles.for_wheel(scope.wheel_id))["cycles"]
@@ -190,7 +202,7 @@ class PerformanceService:
         )
         held, quotes = await self._holdings(scope)
         capital = await self._capital(scope, "portfolio")
-        cycles = await repo.cycle_results(self.db.reader, scope, "portfolio")
+        cycles = await self._cycle_results(scope, "portfolio")
         result = []
         for p in portfolios:
             part = replace(scope, portfolio_id=p["id"])
@@ -208,7 +220,7 @@ class PerformanceService:
         for holding in holdings:
             held.setdefault(holding["symbol"], []).append(holding)
         capital = await self._capital(scope, "symbol")
-        cycles = await repo.cycle_results(self.db.reader, scope, "symbol")
+        cycles = await self._cycle_results(scope, "symbol")
         result = []
         # A symbol is listed for its trades in the period, or (a period reaching today) for shares held.
         current = scope.end is None or scope.end >= self.clock.today_ny().isoformat()
