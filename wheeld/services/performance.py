@@ -88,7 +88,9 @@ class PerformanceService:
                 clauses.append(f"AND {column} = ?")
                 params.append(value)
         held = await repo.holdings(self.db.reader, " ".join(clauses), tuple(params))
-        symbols = [h["symbol"] for h in held]
+        # Only a period that reaches today has unrealized P&L: an earlier one needs no price.
+        current = scope.end is None or scope.end >= self.clock.today_ny().isoformat()
+        symbols = [h["symbol"] for h in held] if current else []
         quotes = await self.prices.quotes(symbols) if self.prices is not None and symbols else {}
         return held, quotes
 
