@@ -226,7 +226,7 @@ async def test_period_boundaries_are_inclusive(client, history) -> None:
     day = await data_of(await client.get("/api/v1/performance?start=2026-11-20&end=2026-11-20"))
     assert (day["total_trades"], day["realized_stock_pnl"]) == (2, 450.0)  # T4 and T8 settled that day
     after = await data_of(await client.get("/api/v1/performance?start=2026-11-21&end=2026-11-23"))
-    assert after["total_trades"] == 0 and after["win_rate"] == 0.0
+    assert after["total_trades"] == 0 and after["win_rate"] is None
 
 
 async def test_portfolio_and_wheel_scopes_and_annualized_return(client, history) -> None:

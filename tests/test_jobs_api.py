@@ -216,7 +216,7 @@ async def test_runs_are_paginated_newest_first(client: TestClient, container: Co
     assert first["pagination"] == {"page": 1, "page_size": 2, "total_items": 3, "total_pages": 2}
     second = await runs_of(client, "price_refresh", "?page=2&page_size=2")
     assert [run["id"] for run in second["data"]] == ids[:1]
-    assert second["data"][0]["summary"] == "no open positions: nothing to refresh"
+    assert second["data"][0]["summary"] == "no open positions or shares held: nothing to refresh"
     await error_of(await client.get(f"{JOBS}/price_refresh/runs?page_size=501"), 400, "VALIDATION_ERROR")
 
 

@@ -54,7 +54,7 @@ async def test_sort_and_pagination(client) -> None:
 async def test_summary_is_zero_without_wheels(client) -> None:
     p = await data_of(await client.post("/api/v1/portfolios", json={"name": "Income"}), 201)
     summary = await data_of(await client.get(f"/api/v1/portfolios/{p['id']}/summary"))
-    assert summary["total_wheels"] == 0 and summary["net_pnl"] == 0.0 and summary["win_rate"] == 0.0
+    assert summary["total_wheels"] == 0 and summary["net_pnl"] == 0.0 and summary["win_rate"] is None
 
 
 async def test_not_found_paths(client) -> None:

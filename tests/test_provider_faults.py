@@ -145,6 +145,8 @@ async def daemon(
     """wheeld with `market_data.provider: schwab` (Finnhub as fallback), both vendors local fakes."""
     schwab = FaultySchwab(fault_tally)
     finnhub = FaultyFinnhub(fault_tally)
+    # Quotes priced at the moment they are asked for, as a live vendor's are (their age is now − that).
+    schwab.quoted_at = finnhub.quoted_at = clock.now
     schwab_server = await aiohttp_server(schwab.app())
     finnhub_server = await aiohttp_server(finnhub.app())
     config = make_config(

@@ -19,7 +19,6 @@ from wheeld.clock import Clock
 from wheeld.config import Config
 from wheeld.db.connection import Database
 from wheeld.db.jobs import SqliteJobStore
-from wheeld.domain.money import to_cents
 from wheeld.logs import RedactingFilter, set_level
 from wheeld.market_calendar import TradingCalendar, load_xnys
 from wheeld.marketdata.factory import SchwabSettings, build_market_data
@@ -40,6 +39,7 @@ from wheeld.services.performance import PerformanceService
 from wheeld.services.plugins import PluginService
 from wheeld.services.portfolios import PortfolioService
 from wheeld.services.positions import PositionService, RiskSettings
+from wheeld.services.pricing import HeldPrices
 from wheeld.services.recommendations import RecommendationService
 from wheeld.services.snapshots import SnapshotService
 from wheeld.services.system import SystemService
@@ -107,6 +107,7 @@ class Container:
         market = market if market is not None else build_market_data_from(config, clock, calendar)
         settings = ConfigService(config)
         positions = PositionService(db, clock, market, calendar, risk_settings(config))
+        held_prices = HeldPrices(market, clock)
         alerts = AlertService(db, clock, Notifier(lambda: NotifierSettings.from_config(settings.config)))
         deps = unwired_deps()
         deps.refresh_quotes = QuoteRefresh(db, market)
@@ -128,7 +129,7 @@ class Container:
 
         supervisor = new_supervisor()
         jobs = JobService(store, supervisor, db, clock)
-        portfolios = PortfolioService(db, clock, price_lookup=_price_lookup(market))
+        portfolios = PortfolioService(db, clock, prices=held_prices)
         plugin_services = PluginServices(clock, db, portfolios, wheels, positions, watchlist, market, alerts)
         container = cls(
             settings=settings,
@@ -139,7 +140,7 @@ class Container:
             portfolios=portfolios,
             positions=positions,
             snapshots=snapshots,
-            performance=PerformanceService(db, clock, price_lookup=_price_lookup(market)),
+            performance=PerformanceService(db, clock, prices=held_prices),
             system=SystemService(db, clock),
             wheels=wheels,
             trades=TradeService(db, clock),
@@ -218,14 +219,6 @@ class Container:
 def risk_settings(config: Config) -> RiskSettings:
     """The risk thresholds from config."""
     return RiskSettings(config["risk.medium_threshold_pct"], config["risk.approaching_dte"])
-
-
-def _price_lookup(market: MarketData) -> Any:
-    def lookup(symbol: str) -> int | None:
-        quote = market.peek_quote(symbol)
-        return to_cents(quote.price) if quote is not None else None
-
-    return lookup
 
 
 def build_market_data_from(

@@ -237,6 +237,16 @@ class TradingCalendar:
         assert later is not None
         return later[0]
 
+    def last_close(self, moment: datetime) -> datetime:
+        """The latest regular-session close at or before the aware instant `moment`."""
+        local = moment.astimezone(NEW_YORK)
+        bounds = self.session_bounds(local.date())
+        if bounds is not None and local >= bounds[1]:
+            return bounds[1]
+        earlier = self.session_bounds(self.previous_session(local.date()))
+        assert earlier is not None
+        return earlier[1]
+
     def next_close(self, moment: datetime) -> datetime:
         """The first regular-session close strictly after the aware instant `moment`."""
         local = moment.astimezone(NEW_YORK)

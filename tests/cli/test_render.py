@@ -55,3 +55,24 @@ def test_tables_align_wide_icons() -> None:
         "🟢  AAPL        9.00",
         "🔴  KO      1,234.00",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(None, "-"), (41.0, "41 s"), (720.0, "12 min"), (50_400.0, "14.0 h"), (216_000.0, "2.5 d")]
+)
+def test_quote_ages_read_as_words(seconds: float | None, text: str) -> None:
+    assert render.age(seconds) == text
+
+
+def test_price_note_names_unpriced_and_stale_symbols() -> None:
+    figures = {
+        "unpriced_symbols": ["KO"],
+        "stale_symbols": ["T"],
+        "price_age_seconds": 50_400.0,
+        "price_as_of": "2026-11-24T01:00:00Z",
+    }
+    assert render.price_note(figures) == (
+        "\nNo price for KO: its unrealized P&L is left out."
+        "\nStale price for T (oldest 14.0 h, as of 2026-11-23 20:00): its unrealized P&L may be off."
+    )
+    assert render.price_note({"unpriced_symbols": [], "stale_symbols": []}) == ""

@@ -37,8 +37,11 @@ def test_metrics_components_and_total() -> None:
     assert m.unpriced_symbols == ("MSFT",)
 
 
-@pytest.mark.parametrize(("wins", "settled", "rate"), [(0, 0, 0.0), (1, 3, 33.33), (2, 3, 66.67), (3, 3, 100.0)])
-def test_win_rate(wins: int, settled: int, rate: float) -> None:
+@pytest.mark.parametrize(
+    ("wins", "settled", "rate"), [(0, 0, None), (0, 2, 0.0), (1, 3, 33.33), (2, 3, 66.67), (3, 3, 100.0)]
+)
+def test_win_rate(wins: int, settled: int, rate: float | None) -> None:
+    # Nothing settled: undefined (null), never 0 %; 0 of 2 settled is a true 0 %.
     assert win_rate(wins, settled) == rate
 
 

@@ -24,6 +24,10 @@ P, C = Direction.PUT, Direction.CALL
         (C, 10000, 9600, 4.0, False, RiskLevel.MEDIUM),
         (C, 10000, 10100, -1.0, True, RiskLevel.HIGH),
         (C, 17750, 18300, -3.1, True, RiskLevel.HIGH),  # (177.50 − 183) / 177.50 = −3.0986 %
+        # Decided on the exact cushion, not the one rounded for display:
+        (C, 25000, 23751, 5.0, False, RiskLevel.MEDIUM),  # (250 − 237.51) / 250 = 4.996 %: shows 5.00, MEDIUM
+        (C, 25000, 23750, 5.0, False, RiskLevel.LOW),  # (250 − 237.50) / 250 = 5.000 % exactly: LOW
+        (P, 20000, 20999, 5.0, False, RiskLevel.MEDIUM),  # (209.99 − 200) / 200 = 4.995 %: shows 5.00, MEDIUM
     ],
 )
 def test_moneyness_and_risk(direction, strike, price, pct, itm, level) -> None:

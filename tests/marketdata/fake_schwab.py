@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time as wall
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -88,6 +89,8 @@ class FakeSchwab:
 
     def __init__(self, today: date) -> None:
         self.today = today
+        # When the quotes say they were priced: 15:59 New York today, or the test clock's now when set.
+        self.quoted_at: Callable[[], datetime] | None = None
         self.access_token = "AT-1"
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.scripts: dict[str, list[Scripted]] = defaultdict(list)
@@ -165,7 +168,8 @@ class FakeSchwab:
     def quote_json(self, symbol: str, fields: set[str]) -> dict[str, Any]:
         """One symbol's entry in the quotes answer, with the requested root nodes."""
         price = PRICES[symbol]
-        stamp = _millis(datetime.combine(self.today, time(15, 59), tzinfo=NEW_YORK))
+        moment = self.quoted_at() if self.quoted_at else datetime.combine(self.today, time(15, 59), tzinfo=NEW_YORK)
+        stamp = _millis(moment)
         entry: dict[str, Any] = {
             "assetMainType": "EQUITY",
             "assetSubType": "COE",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 import pytest
 from aiohttp import web
@@ -22,6 +23,8 @@ class FakeFinnhub:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.throttle = 0
+        # The quotes' "t" (epoch seconds): fixed, or the test clock's now when set.
+        self.quoted_at: Callable[[], datetime] | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -56,7 +59,7 @@ class FakeFinnhub:
                 "l": price - 2,
                 "o": price - 0.5,
                 "pc": price - 1.1,
-                "t": 1795464000,
+                "t": int(self.quoted_at().timestamp()) if self.quoted_at else 1795464000,
             }
         )
 

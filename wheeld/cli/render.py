@@ -83,3 +83,31 @@ def pairs(items: Iterable[tuple[str, Any]]) -> str:
 def warnings(items: Iterable[dict[str, Any]]) -> list[str]:
     """One 'warning: CODE: message' line per warning."""
     return [f"warning: {w['code']}: {w['message']}" for w in items]
+
+
+def age(seconds: float | None) -> str:
+    """A quote's age in words: '45 s', '12 min', '14.0 h', '2.5 d'."""
+    if seconds is None:
+        return DASH
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} d"
+
+
+def price_note(figures: dict[str, Any]) -> str:
+    """The lines under a summary about its prices: symbols with none, symbols priced stale and how old."""
+    lines = []
+    unpriced = figures.get("unpriced_symbols") or []
+    if unpriced:
+        lines.append(f"No price for {', '.join(unpriced)}: its unrealized P&L is left out.")
+    stale = figures.get("stale_symbols") or []
+    if stale:
+        lines.append(
+            f"Stale price for {', '.join(stale)} (oldest {age(figures.get('price_age_seconds'))},"
+            f" as of {moment(figures.get('price_as_of'))}): its unrealized P&L may be off."
+        )
+    return "".join(f"\n{line}" for line in lines)

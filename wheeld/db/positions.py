@@ -30,13 +30,15 @@ async def open_positions(conn: aiosqlite.Connection, filters: Mapping[str, Any])
     )
 
 
-async def open_symbols(conn: aiosqlite.Connection, portfolio_id: int | None = None) -> list[str]:
-    """Distinct symbols with an open option (active wheels), optionally in one portfolio."""
+async def priced_symbols(conn: aiosqlite.Connection, portfolio_id: int | None = None) -> list[str]:
+    """Distinct symbols that need a price: an open option (active wheels) or shares held (any wheel,
+    since an archived wheel's shares still count in the P&L), optionally in one portfolio."""
     rows = await fetch_all(
         conn,
-        "SELECT DISTINCT t.symbol FROM trades t JOIN wheels w ON w.id = t.wheel_id"
+        "SELECT t.symbol FROM trades t JOIN wheels w ON w.id = t.wheel_id"
         " WHERE t.outcome = 'open' AND w.archived_at IS NULL AND (? IS NULL OR w.portfolio_id = ?)"
-        " ORDER BY t.symbol",
-        (portfolio_id, portfolio_id),
+        " UNION SELECT symbol FROM wheels WHERE shares > 0 AND (? IS NULL OR portfolio_id = ?)"
+        " ORDER BY 1",
+        (portfolio_id, portfolio_id, portfolio_id, portfolio_id),
     )
     return [row[0] for row in rows]

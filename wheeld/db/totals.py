@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosqlite
@@ -144,3 +144,36 @@ async def cycle_nets(conn: aiosqlite.Connection, wheel_ids: list[int]) -> dict[i
 def as_trade_totals(row: Row) -> TradeTotals:
     """The domain's TradeTotals from a sums row."""
     return TradeTotals(**{name: int(row[name]) for name in TOTAL_FIELDS})
+
+
+async def cycle_results(conn: aiosqlite.Connection, scope: Scope, group_by: str | None = None) -> dict[Any, Row]:
+    """Closed cycles and how many won (total P&L > 0), whole (key None) or by portfolio / symbol.
+
+    A cycle is closed once its wheel has moved on to a later one; all its trades are then settled
+    and, back in cash, it holds no shares, so its total P&L is Σ net premium + Σ realized stock P&L.
+    It falls in a period by the day it ended (its last settlement).
+    """
+    where, params = scope_where(replace(scope, start=None, end=None))
+    key = {"portfolio": "w.portfolio_id", "symbol": "w.symbol", None: "NULL"}[group_by]
+    rows = await fetch_all(
+        conn,
+        "SELECT grp, count(*) AS cycles_closed, coalesce(sum(pnl > 0), 0) AS cycles_won FROM ("
+        f" SELECT {key} AS grp, max(t.settled_on) AS ended_on,"
+        " sum(t.total_premium_cents - coalesce(t.close_cost_cents, 0) - t.fees_cents + t.realized_stock_pnl_cents)"
+        " AS pnl FROM trades t JOIN wheels w ON w.id = t.wheel_id"
+        f"{where}{' AND' if where else ' WHERE'} t.cycle < w.cycle GROUP BY t.wheel_id, t.cycle)"
+        " WHERE (? IS NULL OR ended_on >= ?) AND (? IS NULL OR ended_on <= ?) GROUP BY grp",
+        [*params, scope.start, scope.start, scope.end, scope.end],
+    )
+    return {row["grp"]: row for row in rows}
+
+
+async def wheel_trades_for_cycles(conn: aiosqlite.Connection, wheel_id: int) -> list[Row]:
+    """A wheel's trades with what its cycles need, in the order they were opened."""
+    return await fetch_all(
+        conn,
+        "SELECT id, cycle, direction, outcome, strike_cents, contracts, total_premium_cents, fees_cents,"
+        " close_cost_cents, realized_stock_pnl_cents, opened_on, settled_on FROM trades WHERE wheel_id = ?"
+        " ORDER BY opened_on, id",
+        (wheel_id,),
+    )

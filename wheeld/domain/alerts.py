@@ -63,6 +63,9 @@ class PositionRisk:
     strike_cents: int | None = None
     expiration_date: str | None = None
     current_price_cents: int | None = None
+    price_as_of: str | None = None
+    price_age_seconds: float | None = None
+    price_stale: bool | None = None
 
     @classmethod
     def of(cls, position: PositionRisk | Mapping[str, Any]) -> PositionRisk:
@@ -83,6 +86,9 @@ class PositionRisk:
             strike_cents=position.get("strike_cents", position.get("strike")),
             expiration_date=position.get("expiration_date"),
             current_price_cents=position.get("current_price_cents", position.get("current_price")),
+            price_as_of=position.get("price_as_of"),
+            price_age_seconds=position.get("price_age_seconds"),
+            price_stale=position.get("price_stale"),
         )
 
     @property
@@ -108,6 +114,9 @@ class PositionRisk:
             "strike": None if self.strike_cents is None else self.strike_cents / 100,
             "expiration_date": self.expiration_date,
             "price": None if self.current_price_cents is None else self.current_price_cents / 100,
+            "price_as_of": self.price_as_of,
+            "price_age_seconds": self.price_age_seconds,
+            "price_stale": self.price_stale,
         }
         return {name: value for name, value in found.items() if value is not None}
 
@@ -192,7 +201,10 @@ def _new(kind: str, severity: str, position: PositionRisk, message: str) -> NewA
 
 
 def _cushion(position: PositionRisk) -> str:
-    return "" if position.moneyness_pct is None else f" (cushion {position.moneyness_pct:+.2f}%)"
+    if position.moneyness_pct is None:
+        return ""
+    stale = ", stale price" if position.price_stale else ""
+    return f" (cushion {position.moneyness_pct:+.2f}%{stale})"
 
 
 def _itm(position: PositionRisk, by_key: Mapping[str, ActiveAlert], plan: AlertPlan) -> None:

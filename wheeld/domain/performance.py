@@ -44,7 +44,7 @@ class Metrics:
     settled_trades: int
     winning_trades: int
     losing_trades: int
-    win_rate: float
+    win_rate: float | None
     total_premium_cents: int
     average_premium_cents: int
     fees_cents: int
@@ -56,10 +56,10 @@ class Metrics:
     unpriced_symbols: tuple[str, ...]
 
 
-def win_rate(wins: int, settled: int) -> float:
-    """Wins / settled trades in percent, two decimals (0 when nothing is settled)."""
+def win_rate(wins: int, settled: int) -> float | None:
+    """Wins / settled trades in percent, two decimals; None (undefined, not 0 %) when nothing is settled."""
     if settled <= 0:
-        return 0.0
+        return None
     return float((Decimal(wins * 100) / settled).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 

@@ -29,27 +29,35 @@ DEFAULT_APPROACHING_DTE = 3
 
 @dataclass(frozen=True)
 class Moneyness:
-    """The OTM cushion in percent (negative = ITM), the ITM flag and the dollar distance to the strike."""
+    """The OTM cushion in percent (negative = ITM), the ITM flag and the dollar distance to the strike.
+
+    `pct` is rounded to two decimals for display; `exact_pct` is what every threshold is decided on.
+    """
 
     pct: float
     is_itm: bool
     distance: Decimal
+    exact_pct: Decimal
 
 
 def moneyness(direction: Direction, strike_cents: int, price_cents: int) -> Moneyness:
-    """The signed OTM cushion of a short option at `price` (exact, rounded to 2 decimals at the end)."""
+    """The signed OTM cushion of a short option at `price`: exact, and rounded to 2 decimals for display."""
     if strike_cents <= 0:
         raise ValueError("strike must be positive")
     cushion_cents = price_cents - strike_cents if direction is Direction.PUT else strike_cents - price_cents
-    pct = (Decimal(cushion_cents) * 100 / strike_cents).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return Moneyness(pct=float(pct), is_itm=cushion_cents < 0, distance=Decimal(cushion_cents) / 100)
+    exact = Decimal(cushion_cents) * 100 / strike_cents
+    pct = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Moneyness(pct=float(pct), is_itm=cushion_cents < 0, distance=Decimal(cushion_cents) / 100, exact_pct=exact)
 
 
 def risk_level(money: Moneyness, medium_threshold_pct: float = DEFAULT_MEDIUM_THRESHOLD_PCT) -> RiskLevel:
-    """HIGH when ITM, MEDIUM when the cushion is below the threshold, else LOW."""
+    """HIGH when ITM, MEDIUM when the exact cushion is below the threshold, else LOW.
+
+    Decided on the exact cushion: 4.996 % is MEDIUM under a 5 % threshold although it displays as 5.00.
+    """
     if money.is_itm:
         return RiskLevel.HIGH
-    if money.pct < medium_threshold_pct:
+    if money.exact_pct < Decimal(str(medium_threshold_pct)):
         return RiskLevel.MEDIUM
     return RiskLevel.LOW
 

@@ -106,4 +106,5 @@ def build_market_data(
         retry=retry,
         failure_threshold=failure_threshold,
         cooldown=cooldown,
+        calendar=calendar,
     )

@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from wheeld.clock import Clock, utc_iso
 from wheeld.errors import ExternalAPIError
+from wheeld.market_calendar import TradingCalendar
 from wheeld.marketdata.base import MarketDataProvider, NotSupported, ProviderError
 from wheeld.marketdata.cache import Missing, TTLCache
+from wheeld.marketdata.freshness import is_quote_stale, quote_age_seconds
 from wheeld.marketdata.models import (
     Direction,
     DividendEvent,
@@ -77,8 +79,11 @@ class MarketData:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         uniform: Callable[[], float] | None = None,
         max_entries: int = 20_000,
+        calendar: TradingCalendar | None = None,
     ) -> None:
         self.provider = provider
+        # Decides when a quote is stale (market open or closed); weekdays stand in without XNYS.
+        self.calendar = calendar or TradingCalendar.weekdays_only()
         self.fallback = fallback
         self.events_provider = events_provider or provider
         self.ttls = ttls or CacheTTLs()
@@ -147,12 +152,22 @@ class MarketData:
                     provider=primary.name,
                 ) from second
 
+    def dated(self, quote: Quote, *, upstream_failed: bool = False) -> Quote:
+        """`quote` with its true age (now − as_of) and stale flag (see `wheeld.marketdata.freshness`).
+
+        A quote served from an expired entry because upstream failed is stale whatever its time stamp.
+        """
+        now = self._clock.now()
+        stale = upstream_failed or is_quote_stale(quote.as_of, now, self.ttls.quotes, self.calendar)
+        return quote.aged(quote_age_seconds(quote.as_of, now), stale=stale)
+
     async def quotes(self, symbols: Iterable[str], *, refresh: bool = False) -> dict[str, Quote]:
         """Quotes for `symbols`, cache misses (all of them with `refresh`) fetched in ONE provider call.
 
-        Symbols the provider does not know are left out. When upstream fails, symbols with an
-        expired cache entry come back `stale=True` with their `age_seconds`; symbols with nothing
-        cached are left out. ExternalAPIError only when upstream failed and nothing could be served.
+        Every quote carries its true age (now − as_of) and its stale flag. Symbols the provider does
+        not know are left out. When upstream fails, symbols with an expired cache entry come back
+        `stale=True`; symbols with nothing cached are left out. ExternalAPIError only when upstream
+        failed and nothing could be served.
         """
         wanted = normalize_symbols(symbols)
         if not wanted:
@@ -164,14 +179,14 @@ class MarketData:
             if count % 64 == 0:
                 await asyncio.sleep(0)  # hundreds of symbols: let requests in between slices
             outcome = outcomes[symbol]
-            entry = self._cache.peek("quote", symbol)
             if isinstance(outcome, Quote):
-                age = entry.age_seconds if entry is not None else 0.0
-                served[symbol] = outcome.aged(age, stale=False)
-            elif isinstance(outcome, Missing):
+                served[symbol] = self.dated(outcome)
                 continue
-            elif entry is not None:
-                served[symbol] = entry.value.aged(entry.age_seconds, stale=True)
+            if isinstance(outcome, Missing):
+                continue
+            entry = self._cache.peek("quote", symbol)
+            if entry is not None:
+                served[symbol] = self.dated(entry.value, upstream_failed=True)
             else:
                 failures[symbol] = outcome
         if failures and not served:
@@ -192,11 +207,11 @@ class MarketData:
         return found
 
     def peek_quote(self, symbol: str) -> Quote | None:
-        """The cached quote for `symbol` without any I/O (stale=True once past its TTL)."""
+        """The cached quote for `symbol` without any I/O, with its true age and stale flag."""
         entry = self._cache.peek("quote", symbol.strip().upper())
         if entry is None:
             return None
-        return entry.value.aged(entry.age_seconds, stale=not entry.fresh)
+        return self.dated(entry.value)
 
     # --- everything else --------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ def _scope_filters(scope: int | None) -> dict[str, int]:
 
 
 class QuoteRefresh:
-    """Fetch quotes for every symbol with an open position in one batched call (warming the cache)."""
+    """Fetch quotes for every symbol with shares held or an open option in one batched call."""
 
     def __init__(self, db: Database, market: MarketData) -> None:
         self.db = db
@@ -25,9 +25,9 @@ class QuoteRefresh:
 
     async def __call__(self, scope: int | None) -> str:
         """Refresh and say how many symbols were priced, stale or missing."""
-        symbols = await positions_repo.open_symbols(self.db.reader, scope)
+        symbols = await positions_repo.priced_symbols(self.db.reader, scope)
         if not symbols:
-            return "no open positions: nothing to refresh"
+            return "no open positions or shares held: nothing to refresh"
         quotes = await self.market.quotes(symbols, refresh=True)
         stale = sum(1 for quote in quotes.values() if quote.stale)
         missing = len(symbols) - len(quotes)

@@ -7,7 +7,7 @@ the same path the portfolio summary takes; SQL results are cached until the next
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,11 +17,14 @@ from wheeld.clock import Clock
 from wheeld.db import totals as repo
 from wheeld.db.connection import Database, Row
 from wheeld.db.totals import Scope
+from wheeld.domain.cycles import cycle_win_rate
 from wheeld.domain.performance import Holding, TradeTotals, compute_metrics
 from wheeld.errors import NotFound, ValidationError
+from wheeld.marketdata.models import Quote
+from wheeld.services.cycles import WheelCycles
+from wheeld.services.pricing import HeldPrices, price_cents, quote_age_fields
 
 PERIODS = {"30d": 30, "90d": 90, "365d": 365, "all": None}
-PriceLookup = Callable[[str], "int | None"]
 
 
 def period_scope(scope: Scope, today: date, period: str | None, start: date | None, end: date | None) -> Scope:
@@ -46,12 +49,11 @@ def _pct(numerator: int, denominator: int) -> float | None:
 class PerformanceService:
     """Metrics for a wheel, a portfolio, a symbol or everything; side by side; ranked; over time."""
 
-    def __init__(
-        self, db: Database, clock: Clock, price_lookup: PriceLookup | None = None, cache_size: int = 128
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, prices: HeldPrices | None = None, cache_size: int = 128) -> None:
         self.db = db
         self.clock = clock
-        self.price_lookup: PriceLookup = price_lookup or (lambda _symbol: None)
+        self.prices = prices
+        self.wheel_cycles = WheelCycles(db, clock, prices)
         self._cache: OrderedDict[Hashable, list[Row]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -61,18 +63,36 @@ class PerformanceService:
         rows = self._cache.get(key)
         if rows is None:
             rows = await repo.select_totals(self.db.reader, scope, today, group_by)
-            self._cache[key] = rows
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._remember(key, rows)
         return rows
 
-    async def _holdings(self, scope: Scope) -> list[Row]:
+    async def _cycle_results(self, scope: Scope, group_by: str | None) -> dict[Any, Row]:
+        """Closed and won cycles of the scope, cached like the sums until the next write."""
+        key = ("cycles", scope, group_by, self.db.version)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = list((await repo.cycle_results(self.db.reader, scope, group_by)).values())
+            self._remember(key, rows)
+        return {row["grp"]: row for row in rows}
+
+    def _remember(self, key: Hashable, rows: list[Row]) -> None:
+        self._cache[key] = rows
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _holdings(self, scope: Scope) -> tuple[list[Row], dict[str, Quote]]:
+        """The scope's wheels holding shares, and quotes for their symbols (one batched fetch at most)."""
         clauses, params = [], []
         for value, column in ((scope.portfolio_id, "portfolio_id"), (scope.wheel_id, "id"), (scope.symbol, "symbol")):
             if value is not None:
                 clauses.append(f"AND {column} = ?")
                 params.append(value)
-        return await repo.holdings(self.db.reader, " ".join(clauses), tuple(params))
+        held = await repo.holdings(self.db.reader, " ".join(clauses), tuple(params))
+        # Only a period that reaches today has unrealized P&L: an earlier one needs no price.
+        current = scope.end is None or scope.end >= self.clock.today_ny().isoformat()
+        symbols = [h["symbol"] for h in held] if current else []
+        quotes = await self.prices.quotes(symbols) if self.prices is not None and symbols else {}
+        return held, quotes
 
     async def _capital(self, scope: Scope, group_by: str | None = None) -> dict[Any, int]:
         """Capital allocated to the scope's active wheels, whole (key None) or by portfolio_id / symbol."""
@@ -98,13 +118,21 @@ class PerformanceService:
         ):
             raise NotFound(f"wheel {scope.wheel_id} not found", {"wheel_id": scope.wheel_id})
 
-    def _figures(self, scope: Scope, sums: Row | None, held: list[Row], capital: int) -> dict[str, Any]:
+    def _figures(
+        self,
+        scope: Scope,
+        sums: Row | None,
+        held: list[Row],
+        quotes: dict[str, Quote],
+        capital: int,
+        cycles: Row | None = None,
+    ) -> dict[str, Any]:
         today = self.clock.today_ny()
         # Unrealized P&L is a figure of today's holdings: only a period that reaches today has it.
         current = scope.end is None or scope.end >= today.isoformat()
         holdings = (
             [
-                Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, self.price_lookup(h["symbol"]))
+                Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, price_cents(quotes, h["symbol"]))
                 for h in held
             ]
             if current
@@ -131,6 +159,11 @@ class PerformanceService:
             "winning_trades": m.winning_trades,
             "losing_trades": m.losing_trades,
             "win_rate": m.win_rate,
+            "cycles_closed": int(cycles["cycles_closed"]) if cycles is not None else 0,
+            "cycles_won": int(cycles["cycles_won"]) if cycles is not None else 0,
+            "cycle_win_rate": (
+                cycle_win_rate(int(cycles["cycles_won"]), int(cycles["cycles_closed"])) if cycles is not None else None
+            ),
             "average_premium": m.average_premium_cents,
             "fees": m.fees_cents,
             "close_costs": m.close_costs_cents,
@@ -146,6 +179,7 @@ class PerformanceService:
             "annualized_return": _pct(m.premium_net_cents * 365, collateral_days),
             "return_on_capital": _pct(m.total_pnl_cents, capital),
             "unpriced_symbols": list(m.unpriced_symbols),
+            **quote_age_fields(quotes, [h.symbol for h in holdings]),
         }
 
     async def metrics(self, scope: Scope) -> dict[str, Any]:
@@ -154,7 +188,12 @@ class PerformanceService:
         rows = await self._totals(scope, None)
         sums = rows[0] if rows and rows[0]["trades"] else None
         capital = (await self._capital(scope)).get(None, 0)
-        return self._figures(scope, sums, await self._holdings(scope), capital)
+        held, quotes = await self._holdings(scope)
+        cycles = (await self._cycle_results(scope, None)).get(None)
+        figures = self._figures(scope, sums, held, quotes, capital, cycles)
+        if scope.wheel_id is not None:
+            figures["cycles"] = (await self.wheel_cycles.for_wheel(scope.wheel_id))["cycles"]
+        return figures
 
     async def by_portfolio(self, scope: Scope) -> list[dict[str, Any]]:
         """The metrics of every portfolio side by side (portfolios without trades included)."""
@@ -163,28 +202,36 @@ class PerformanceService:
         portfolios = await self.db.fetch_all(
             "SELECT id, name FROM portfolios WHERE ? IS NULL OR id = ? ORDER BY id", (scope.portfolio_id,) * 2
         )
-        held = await self._holdings(scope)
+        held, quotes = await self._holdings(scope)
         capital = await self._capital(scope, "portfolio")
+        cycles = await self._cycle_results(scope, "portfolio")
         result = []
         for p in portfolios:
             part = replace(scope, portfolio_id=p["id"])
             mine = [h for h in held if h["portfolio_id"] == p["id"]]
-            figures = self._figures(part, rows.get(p["id"]), mine, capital.get(p["id"], 0))
+            figures = self._figures(part, rows.get(p["id"]), mine, quotes, capital.get(p["id"], 0), cycles.get(p["id"]))
             result.append({"portfolio_name": p["name"], **figures})
         return result
 
     async def by_symbol(self, scope: Scope) -> list[dict[str, Any]]:
         """Every symbol's metrics, best to worst by total P&L (ties by symbol)."""
         await self.check_scope(scope)
-        rows = await self._totals(scope, "symbol")
+        rows = {r["grp"]: r for r in await self._totals(scope, "symbol")}
         held: dict[str, list[Row]] = {}
-        for holding in await self._holdings(scope):
+        holdings, quotes = await self._holdings(scope)
+        for holding in holdings:
             held.setdefault(holding["symbol"], []).append(holding)
         capital = await self._capital(scope, "symbol")
+        cycles = await self._cycle_results(scope, "symbol")
         result = []
-        for row in rows:
-            part = replace(scope, symbol=row["grp"])
-            result.append(self._figures(part, row, held.get(row["grp"], []), capital.get(row["grp"], 0)))
+        # A symbol is listed for its trades in the period, or (a period reaching today) for shares held.
+        current = scope.end is None or scope.end >= self.clock.today_ny().isoformat()
+        for symbol in sorted(set(rows) | (set(held) if current else set())):
+            part = replace(scope, symbol=symbol)
+            mine = held.get(symbol, [])
+            result.append(
+                self._figures(part, rows.get(symbol), mine, quotes, capital.get(symbol, 0), cycles.get(symbol))
+            )
         result.sort(key=lambda f: (-f["total_pnl"], f["symbol"]))
         for rank, figures in enumerate(result, start=1):
             figures["rank"] = rank

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from wheeld.clock import Clock, utc_iso
@@ -13,9 +12,9 @@ from wheeld.db import totals as totals_repo
 from wheeld.db.connection import Database, Row
 from wheeld.domain.performance import Holding, compute_metrics
 from wheeld.errors import Conflict, NotFound
+from wheeld.marketdata.models import Quote
 from wheeld.services.listing import Page, Paged, order_clause
-
-PriceLookup = Callable[[str], "int | None"]
+from wheeld.services.pricing import HeldPrices, price_cents, quote_age_fields
 
 
 def portfolio_dict(row: Row) -> dict[str, Any]:
@@ -40,10 +39,10 @@ def _conflict_on_name(exc: sqlite3.IntegrityError, name: str) -> Conflict | None
 class PortfolioService:
     """Portfolio use cases over the database."""
 
-    def __init__(self, db: Database, clock: Clock, price_lookup: PriceLookup | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, prices: HeldPrices | None = None) -> None:
         self.db = db
         self.clock = clock
-        self.price_lookup: PriceLookup = price_lookup or (lambda _symbol: None)
+        self.prices = prices
         self._totals_cache: dict[int, tuple[int, Row, Row, list[Row]]] = {}
         self._loading: dict[tuple[int, int], asyncio.Future[tuple[int, Row, Row, list[Row]]]] = {}
 
@@ -147,10 +146,12 @@ class PortfolioService:
                 loading.add_done_callback(lambda _done: self._loading.pop(key, None))
             cached = await asyncio.shield(loading)
         _, sums, wheels, held = cached
+        symbols = [h["symbol"] for h in held]
+        quotes: dict[str, Quote] = await self.prices.quotes(symbols) if self.prices and symbols else {}
         metrics = compute_metrics(
             totals_repo.as_trade_totals(sums),
             [
-                Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, self.price_lookup(h["symbol"]))
+                Holding(h["symbol"], h["shares"], h["cost_basis_cents"] or 0, price_cents(quotes, h["symbol"]))
                 for h in held
             ],
         )
@@ -172,4 +173,6 @@ class PortfolioService:
             "losses": metrics.losing_trades,
             "win_rate": metrics.win_rate,
             "unpriced_symbols": list(metrics.unpriced_symbols),
+            # How fresh the prices behind unrealized_stock_pnl are (the oldest quote; stale symbols).
+            **quote_age_fields(quotes, symbols),
         }

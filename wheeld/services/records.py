@@ -13,8 +13,9 @@ from wheeld.domain.wheel_state import net_premium_cents
 
 
 def premium_per_share(total_cents: int, contracts: int) -> float:
-    """Premium per share in dollars (up to four decimals)."""
-    return float(Decimal(total_cents) / (SHARES_PER_CONTRACT * contracts) / 100)
+    """Premium per share in dollars, rounded half-up to four decimals (storage keeps the exact total)."""
+    exact = Decimal(total_cents) / (SHARES_PER_CONTRACT * contracts) / 100
+    return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def trade_dict(row: Row) -> dict[str, Any]:

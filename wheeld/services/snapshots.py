@@ -7,7 +7,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from wheeld.clock import Clock, utc_iso
+from wheeld.clock import Clock, parse_utc, utc_iso
 from wheeld.db import snapshots as repo
 from wheeld.db import trades as trade_repo
 from wheeld.db.connection import Database, Row
@@ -15,6 +15,7 @@ from wheeld.domain.money import cents_to_float
 from wheeld.domain.risk import RISK_ICONS, RiskLevel
 from wheeld.domain.vocabulary import SHARES_PER_CONTRACT
 from wheeld.errors import ExternalAPIError, NotFound
+from wheeld.marketdata.freshness import is_quote_stale, quote_age_seconds
 from wheeld.marketdata.service import MarketData
 from wheeld.services.listing import Page, Paged, order_clause
 from wheeld.services.positions import PositionService
@@ -25,8 +26,15 @@ SORTABLE = {"id": "s.id", "snapshot_date": "s.snapshot_date", "symbol": "w.symbo
 CHAIN_CONCURRENCY = 4
 
 
-def snapshot_dict(row: Row) -> dict[str, Any]:
-    """A snapshot row as the API shows it."""
+def snapshot_dict(row: Row, market: MarketData | None = None) -> dict[str, Any]:
+    """A snapshot row as the API shows it; with `market`, the quote's age and stale flag when taken."""
+    age: float | None = None
+    stale: bool | None = None
+    if row["price_as_of"]:
+        as_of, taken = parse_utc(row["price_as_of"]), parse_utc(row["updated_at"])
+        age = round(quote_age_seconds(as_of, taken), 1)
+        if market is not None:
+            stale = is_quote_stale(as_of, taken, market.ttls.quotes, market.calendar)
     return {
         "id": row["id"],
         "trade_id": row["trade_id"],
@@ -48,6 +56,9 @@ def snapshot_dict(row: Row) -> dict[str, Any]:
         "premium_captured_pct": premium_captured_pct(row["total_premium_cents"], row["contracts"], row["option_mark"]),
         "price_source": row["price_source"],
         "price_as_of": row["price_as_of"],
+        # As of when the snapshot was taken (updated_at): what the figures stood on.
+        "price_age_seconds": age,
+        "price_stale": stale,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -138,7 +149,7 @@ class SnapshotService:
         """A page of snapshots by trade, wheel, portfolio, symbol and date range."""
         order = order_clause(sort, SORTABLE, default="-snapshot_date", table="s")
         rows, total = await repo.list_snapshots(self.db.reader, filters, order, page.page_size, page.offset)
-        return Paged([snapshot_dict(r) for r in rows], total, page)
+        return Paged([snapshot_dict(r, self.market) for r in rows], total, page)
 
     async def latest(self, trade_id: int) -> dict[str, Any]:
         """The most recent snapshot of a trade (404 when the trade or its snapshots don't exist)."""
@@ -147,7 +158,7 @@ class SnapshotService:
             if await trade_repo.get_trade(self.db.reader, trade_id) is None:
                 raise NotFound(f"trade {trade_id} not found", {"trade_id": trade_id})
             raise NotFound(f"trade {trade_id} has no snapshot yet", {"trade_id": trade_id})
-        return snapshot_dict(row)
+        return snapshot_dict(row, self.market)
 
     async def trend(self, wheel_id: int, trade_id: int | None = None) -> dict[str, Any]:
         """Series for charts of one trade of a wheel (its open one, else its latest)."""
@@ -166,7 +177,7 @@ class SnapshotService:
         trade = await trade_repo.get_trade(self.db.reader, trade_id)
         if trade is None or trade["wheel_id"] != wheel_id:
             raise NotFound(f"trade {trade_id} not found on wheel {wheel_id}", {"trade_id": trade_id})
-        points = [snapshot_dict(r) for r in await repo.series_for_trade(self.db.reader, trade_id)]
+        points = [snapshot_dict(r, self.market) for r in await repo.series_for_trade(self.db.reader, trade_id)]
         changes, previous = [], None
         for point in points:
             if previous is not None and point["risk_level"] != previous:

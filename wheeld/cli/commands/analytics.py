@@ -27,6 +27,11 @@ def _metrics_text(m: JSON, title: str) -> str:
             ("Period", f"{m['period_start']} to {m['period_end']} ({m['days']} days)"),
             ("Trades", f"{m['total_trades']} ({m['open_trades']} open, {m['settled_trades']} settled)"),
             ("Wins / losses", f"{m['winning_trades']} / {m['losing_trades']} (win rate {render.pct(m['win_rate'])})"),
+            (
+                "Cycles won / closed",
+                f"{m.get('cycles_won', 0)} / {m.get('cycles_closed', 0)}"
+                f" (cycle win rate {render.pct(m.get('cycle_win_rate'))})",
+            ),
             ("Premium collected", render.money(m["total_premium"])),
             ("Average premium", render.money(m["average_premium"])),
             ("Close costs", render.money(m["close_costs"])),
@@ -40,9 +45,7 @@ def _metrics_text(m: JSON, title: str) -> str:
             ("Return on capital", render.pct(m["return_on_capital"])),
         ]
     )
-    unpriced = m.get("unpriced_symbols") or []
-    note = f"\nNo price for {', '.join(unpriced)}: its unrealized P&L is left out." if unpriced else ""
-    return f"{title}\n{body}{note}"
+    return f"{title}\n{body}{render.price_note(m)}"
 
 
 def _ranking_text(rows: list[JSON], key: str) -> str:

@@ -72,9 +72,7 @@ async def show(ctx: Context, args: argparse.Namespace) -> None:
                 ("Wins / losses", f"{s['wins']} / {s['losses']} ({render.pct(s['win_rate'])})"),
             ]
         )
-        unpriced = s.get("unpriced_symbols") or []
-        note = f"\nNo price for {', '.join(unpriced)}: its unrealized P&L is left out." if unpriced else ""
-        return f"{head}\n{body}{note}"
+        return f"{head}\n{body}{render.price_note(s)}"
 
     ctx.emit(summary, text)
 

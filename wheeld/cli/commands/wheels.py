@@ -117,9 +117,10 @@ def position_table(positions: list[JSON], names: dict[int, str] | None = None) -
     lines = [render.table(headers, rows, right), "DTE: calendar/trading days. Cushion: % out of the money (< 0: ITM)."]
     sources = sorted({p["price_source"] for p in positions if p["price_source"]})
     if sources:
-        lines.append(
-            f"Prices: {', '.join(sources)}" + (" (* stale)" if any(p.get("price_stale") for p in positions) else "")
+        stale = sorted(
+            {f"{p['symbol']} {render.age(p.get('price_age_seconds'))} old" for p in positions if p.get("price_stale")}
         )
+        lines.append(f"Prices: {', '.join(sources)}" + (f" (* stale: {', '.join(stale)})" if stale else ""))
     return "\n".join(lines)
 
 

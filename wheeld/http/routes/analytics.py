@@ -26,6 +26,7 @@ from wheeld.http.schemas.analytics import (
     TimelinePoint,
     Trend,
     TrendQuery,
+    WheelCycles,
 )
 from wheeld.http.schemas.common import IdPath
 from wheeld.services.listing import Page
@@ -51,7 +52,9 @@ SNAPSHOT = {
     "option_mark": 1.12,
     "premium_captured_pct": 52.34,
     "price_source": "simulated",
-    "price_as_of": "2026-11-24T21:30:00Z",
+    "price_as_of": "2026-11-24T21:00:00Z",
+    "price_age_seconds": 1800.0,
+    "price_stale": False,
     "created_at": "2026-11-24T21:30:00Z",
     "updated_at": "2026-11-24T21:30:00Z",
 }
@@ -69,6 +72,9 @@ METRICS = {
     "winning_trades": 8,
     "losing_trades": 2,
     "win_rate": 80.0,
+    "cycles_closed": 3,
+    "cycles_won": 2,
+    "cycle_win_rate": 66.67,
     "average_premium": 179.17,
     "fees": 15.6,
     "close_costs": 120.0,
@@ -81,8 +87,49 @@ METRICS = {
     "annualized_return": 33.34,
     "return_on_capital": 7.43,
     "unpriced_symbols": [],
+    "price_as_of": "2026-11-24T16:42:10Z",
+    "price_age_seconds": 41.0,
+    "price_stale": False,
+    "stale_symbols": [],
 }
-METRIC_COLUMNS = tuple(Metrics._declared_fields)
+# The CSV has one row per scope: the wheel scope's nested `cycles` block is JSON only.
+METRIC_COLUMNS = tuple(name for name in Metrics._declared_fields if name != "cycles")
+CYCLE = {
+    "cycle": 1,
+    "status": "closed",
+    "start_date": "2026-09-02",
+    "end_date": "2026-10-31",
+    "days": 59,
+    "trades": [
+        {
+            "id": 4,
+            "direction": "put",
+            "strike": 30.0,
+            "contracts": 1,
+            "outcome": "assigned",
+            "opened_on": "2026-09-02",
+            "settled_on": "2026-09-19",
+            "net_premium": 85.0,
+        },
+        {
+            "id": 5,
+            "direction": "call",
+            "strike": 31.0,
+            "contracts": 1,
+            "outcome": "assigned",
+            "opened_on": "2026-10-01",
+            "settled_on": "2026-10-31",
+            "net_premium": 40.0,
+        },
+    ],
+    "premium_net": 125.0,
+    "realized_stock_pnl": 100.0,
+    "unrealized_stock_pnl": 0.0,
+    "total_pnl": 225.0,
+    "collateral_days": 177000.0,
+    "annualized_return": 46.4,
+    "result": "win",
+}
 
 
 def _scope(request: web.Request) -> Scope:
@@ -219,6 +266,32 @@ async def performance(request: web.Request) -> web.StreamResponse:
 
 @endpoint(
     tag="analytics",
+    summary="A wheel's cycles, cash back to cash (or still open), with their P&L and result",
+    response=WheelCycles,
+    path=IdPath,
+    errors=(404,),
+    example={
+        "wheel_id": 3,
+        "symbol": "F",
+        "cycles_closed": 1,
+        "cycles_won": 1,
+        "cycle_win_rate": 100.0,
+        "price_source": None,
+        "price_as_of": None,
+        "price_age_seconds": None,
+        "price_stale": None,
+        "cycles": [CYCLE],
+    },
+)
+async def wheel_cycles(request: web.Request) -> web.Response:
+    """GET /api/v1/wheels/{id}/cycles"""
+    c = request.app[CONTAINER]
+    cycles = await c.performance.wheel_cycles.for_wheel(request[PATH]["id"])
+    return ok(cycles, c.clock.now(), WheelCycles())
+
+
+@endpoint(
+    tag="analytics",
     summary="Portfolios side by side over a period (?format=csv)",
     response=PortfolioMetrics,
     many=True,
@@ -305,6 +378,7 @@ def register(app: web.Application) -> None:
     r.add_get("/api/v1/snapshots", list_snapshots, allow_head=False)
     r.add_get("/api/v1/trades/{id}/snapshots/latest", latest_snapshot, allow_head=False)
     r.add_get("/api/v1/wheels/{id}/trend", wheel_trend, allow_head=False)
+    r.add_get("/api/v1/wheels/{id}/cycles", wheel_cycles, allow_head=False)
     r.add_get("/api/v1/performance", performance, allow_head=False)
     r.add_get("/api/v1/performance/portfolios", performance_portfolios, allow_head=False)
     r.add_get("/api/v1/performance/symbols", performance_symbols, allow_head=False)

@@ -129,6 +129,10 @@ async def delete_portfolio(request: web.Request) -> web.Response:
         "losses": 2,
         "win_rate": 80.0,
         "unpriced_symbols": [],
+        "price_as_of": "2026-11-24T16:42:10Z",
+        "price_age_seconds": 41.0,
+        "price_stale": False,
+        "stale_symbols": [],
     },
 )
 async def portfolio_summary(request: web.Request) -> web.Response:

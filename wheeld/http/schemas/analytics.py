@@ -36,6 +36,12 @@ class Snapshot(Schema):
     )
     price_source = fields.String(required=True, metadata={"example": "simulated"})
     price_as_of = Timestamp(allow_none=True, required=True)
+    price_age_seconds = fields.Float(
+        allow_none=True, required=True, metadata={"description": "Age of the quote when the snapshot was taken"}
+    )
+    price_stale = fields.Boolean(
+        allow_none=True, required=True, metadata={"description": "Whether that quote was stale then"}
+    )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
@@ -139,7 +145,20 @@ class Metrics(Schema):
     settled_trades = fields.Integer(required=True)
     winning_trades = fields.Integer(required=True)
     losing_trades = fields.Integer(required=True)
-    win_rate = fields.Float(required=True, metadata={"description": "wins / settled trades, percent"})
+    win_rate = fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "wins / settled trades, percent (expired or closed for a credit = win); null if none settled"
+        },
+    )
+    cycles_closed = fields.Integer(required=True, metadata={"description": "Cycles (cash to cash) ended in the period"})
+    cycles_won = fields.Integer(required=True, metadata={"description": "Closed cycles with a total P&L above 0"})
+    cycle_win_rate = fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "cycles_won / cycles_closed, percent; null when no cycle closed"},
+    )
     average_premium = Money(required=True, metadata={"description": "Gross premium per trade"})
     fees = Money(required=True)
     close_costs = Money(required=True)
@@ -163,6 +182,77 @@ class Metrics(Schema):
         allow_none=True, required=True, metadata={"description": "total_pnl / capital_allocated, percent"}
     )
     unpriced_symbols = fields.List(fields.String(), required=True)
+    price_as_of = fields.String(
+        allow_none=True, required=True, metadata={"description": "Time of the oldest quote behind unrealized_stock_pnl"}
+    )
+    price_age_seconds = fields.Float(
+        allow_none=True, required=True, metadata={"description": "now − price_as_of, seconds"}
+    )
+    price_stale = fields.Boolean(allow_none=True, required=True, metadata={"description": "Any stale price behind it"})
+    stale_symbols = fields.List(fields.String(), required=True, metadata={"description": "Held symbols priced stale"})
+    cycles = fields.List(
+        fields.Nested(lambda: Cycle()),
+        metadata={"description": "Wheel scope only (not in CSV): the wheel's cycles, as /wheels/{id}/cycles"},
+    )
+
+
+class CycleTrade(Schema):
+    """A trade of a cycle, briefly."""
+
+    id = fields.Integer(required=True)
+    direction = fields.String(required=True, validate=validate.OneOf(["put", "call"]))
+    strike = Money(required=True)
+    contracts = fields.Integer(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["open", "expired", "assigned", "closed", "rolled"]))
+    opened_on = fields.String(required=True, metadata={"format": "date"})
+    settled_on = fields.String(allow_none=True, required=True, metadata={"format": "date"})
+    net_premium = Money(required=True)
+
+
+class Cycle(Schema):
+    """One cycle of a wheel: from leaving cash back to cash, or still open."""
+
+    cycle = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["open", "closed"]))
+    start_date = fields.String(required=True, metadata={"format": "date"})
+    end_date = fields.String(allow_none=True, required=True, metadata={"format": "date"})
+    days = fields.Integer(
+        required=True, metadata={"description": "New York calendar days, end − start (to today while open)"}
+    )
+    trades = fields.List(fields.Nested(CycleTrade), required=True)
+    premium_net = Money(required=True)
+    realized_stock_pnl = Money(required=True)
+    unrealized_stock_pnl = Money(
+        allow_none=True, required=True, metadata={"description": "Shares held at the last price; null when unpriced"}
+    )
+    total_pnl = Money(required=True)
+    collateral_days = Money(
+        required=True,
+        metadata={
+            "description": "Σ per day of strike × 100 × contracts (put open) or shares × entry (shares held), $-days"
+        },
+    )
+    annualized_return = fields.Float(
+        allow_none=True, required=True, metadata={"description": "total_pnl / collateral_days × 365, percent"}
+    )
+    result = fields.String(
+        allow_none=True, required=True, metadata={"description": "win | loss by total P&L; null while open"}
+    )
+
+
+class WheelCycles(Schema):
+    """A wheel's cycles, oldest first."""
+
+    wheel_id = fields.Integer(required=True)
+    symbol = fields.String(required=True)
+    cycles_closed = fields.Integer(required=True)
+    cycles_won = fields.Integer(required=True)
+    cycle_win_rate = fields.Float(allow_none=True, required=True)
+    price_source = fields.String(allow_none=True, required=True)
+    price_as_of = fields.String(allow_none=True, required=True)
+    price_age_seconds = fields.Float(allow_none=True, required=True)
+    price_stale = fields.Boolean(allow_none=True, required=True)
+    cycles = fields.List(fields.Nested(Cycle), required=True)
 
 
 class PortfolioMetrics(Metrics):

@@ -81,9 +81,19 @@ class PortfolioSummary(Schema):
     )
     wins = fields.Integer(required=True, metadata={"example": 8})
     losses = fields.Integer(required=True, metadata={"example": 2})
-    win_rate = fields.Float(required=True, metadata={"example": 80.0, "description": "Percent of settled trades"})
+    win_rate = fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"example": 80.0, "description": "Percent of settled trades; null when none is settled"},
+    )
     unpriced_symbols = fields.List(
         fields.String(),
         required=True,
         metadata={"description": "Held symbols with no known price (their unrealized P&L is left out)"},
     )
+    price_as_of = fields.String(
+        allow_none=True, required=True, metadata={"description": "Time of the oldest quote behind unrealized_stock_pnl"}
+    )
+    price_age_seconds = fields.Float(allow_none=True, required=True, metadata={"description": "now − price_as_of"})
+    price_stale = fields.Boolean(allow_none=True, required=True, metadata={"description": "Any stale price behind it"})
+    stale_symbols = fields.List(fields.String(), required=True, metadata={"description": "Held symbols priced stale"})

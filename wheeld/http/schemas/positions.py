@@ -29,11 +29,17 @@ class PositionStatus(Schema):
         allow_none=True, required=True, metadata={"description": "simulated, schwab or finnhub", "example": "simulated"}
     )
     price_as_of = Timestamp(allow_none=True, required=True)
-    price_age_seconds = fields.Float(allow_none=True, required=True)
+    price_age_seconds = fields.Float(
+        allow_none=True, required=True, metadata={"description": "now − price_as_of, seconds (the quote's true age)"}
+    )
     price_stale = fields.Boolean(
         allow_none=True,
         required=True,
-        metadata={"description": "true when the provider failed and a cached price past its TTL is shown"},
+        metadata={
+            "description": "true when the quote is older than the quote TTL while the market is open, predates the"
+            " last session's close (by more than the TTL) while it is closed, or is a cached one served because"
+            " the provider failed"
+        },
     )
     dte_calendar = fields.Integer(required=True, metadata={"description": "Calendar days to expiration (NY date)"})
     dte_trading = fields.Integer(
