@@ -40,7 +40,16 @@ const ctx = {
   stop: [],
 };
 
+let pendingPrompt = null;
+// Calls that meet a 401 together share one prompt.
 function tokenPrompt(rejected) {
+  pendingPrompt ??= askForToken(rejected).finally(() => {
+    pendingPrompt = null;
+  });
+  return pendingPrompt;
+}
+
+function askForToken(rejected) {
   const dialog = document.getElementById("token-dialog");
   const input = document.getElementById("token-input");
   const error = document.getElementById("token-error");
@@ -66,6 +75,12 @@ function tokenPrompt(rejected) {
   });
 }
 api.setTokenPrompt(tokenPrompt);
+
+// The skip link moves focus to the page; as a plain #main link it would be read as a route.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 async function refreshPortfolios() {
   ctx.portfolios = await api.all("/portfolios");

@@ -107,10 +107,11 @@ export function form({ id, fields, submitLabel, submit, onDone, extra, okText = 
       input = h("input", {
         id: inputId,
         name: f.name,
-        type: f.type || "text",
+        // Numbers are text fields with a numeric keyboard: the browser keeps what was typed
+        // (an <input type=number> silently empties "1,5"), and the API names the mistake.
+        type: f.type === "number" ? "text" : f.type || "text",
         value: f.value ?? "",
-        step: f.step,
-        inputmode: f.type === "number" ? "decimal" : null,
+        inputmode: f.type === "number" ? (f.step === "1" ? "numeric" : "decimal") : null,
         placeholder: f.placeholder,
         autocomplete: "off",
       });

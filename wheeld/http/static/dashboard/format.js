@@ -47,5 +47,6 @@ export function age(seconds) {
   return `${Math.round(seconds / 86400)} d`;
 }
 
-export const RISK_ICON = { LOW: "🟢", MEDIUM: "🟡", HIGH: "🔴" };
+// Shapes as well as colours (the API's 🟢 🟡 🔴 need an emoji font, and colour alone fails some eyes).
+export const RISK_ICON = { LOW: "●", MEDIUM: "▲", HIGH: "■" };
 export const STATE_LABEL = { cash: "Cash", short_put: "Short put", shares: "Shares", short_call: "Short call" };

@@ -14,13 +14,19 @@ export function refreshSeconds() {
 
 function risk(p) {
   if (!p.risk_level) return DASH;
-  return h("span.risk", { "aria-label": `risk ${p.risk_level}` }, `${RISK_ICON[p.risk_level] || p.risk_icon || ""} ${p.risk_level}`);
+  return h(
+    "span.risk",
+    { class: `risk-${p.risk_level}` },
+    h("span.icon", { "aria-hidden": "true", title: p.risk_icon || "" }, RISK_ICON[p.risk_level] || ""),
+    ` ${p.risk_level}`,
+  );
 }
 
 /** The columns of a position table (shared with the overview). */
 export function positionColumns() {
   return [
     { label: "Symbol", value: (p) => link(`#/wheels/${p.wheel_id}`, p.symbol), sort: (p) => p.symbol },
+    { label: "Risk", value: risk, sort: (p) => RISK_ORDER[p.risk_level] ?? 3 },
     { label: "Direction", value: (p) => p.direction },
     { label: "Strike", value: (p) => money(p.strike), sort: (p) => p.strike, num: true },
     { label: "Expiration", value: (p) => p.expiration_date, sort: (p) => p.expiration_date },
@@ -33,7 +39,6 @@ export function positionColumns() {
       num: true,
     },
     { label: "Moneyness", value: (p) => pct(p.moneyness_pct), sort: (p) => p.moneyness_pct ?? -1e9, num: true },
-    { label: "Risk", value: risk, sort: (p) => RISK_ORDER[p.risk_level] ?? 3 },
   ];
 }
 
