@@ -26,8 +26,12 @@ from wheeld.market_calendar import load_xnys  # noqa: E402
 START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
 
 
-def shoot(out: Path) -> list[Path]:
-    """Seed a book, open the overview and a wheel page at two widths; the files written."""
+REVIEW_PAGES = ("positions", "wheels", "trades", "recommendations", "opportunities", "performance", "alerts", "jobs")
+
+
+def shoot(out: Path, every_page: bool = False) -> list[Path]:
+    """Seed a book, open the overview and a wheel page at two widths (with `every_page`, the other
+    pages too, for review); the files written."""
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         server = DashboardServer(Path(tmp), FrozenClock(START), load_xnys(date(2025, 1, 1), date(2027, 12, 31)))
@@ -41,7 +45,9 @@ def shoot(out: Path) -> list[Path]:
                     ("-phone", {"width": 375, "height": 812}),
                 ):
                     page = browser.new_page(viewport=viewport, color_scheme="light")
-                    for name, hash_ in (("overview", "#/"), ("wheel", f"#/wheels/{ids['AAPL']}")):
+                    shots = [("overview", "#/"), ("wheel", f"#/wheels/{ids['AAPL']}")]
+                    shots += [(name, f"#/{name}") for name in REVIEW_PAGES if every_page]
+                    for name, hash_ in shots:
                         page.goto(f"{server.url}/{hash_}")
                         page.wait_for_selector("main h1")
                         if name == "wheel":
@@ -61,11 +67,12 @@ def main() -> int:
     """Command-line entry."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--every-page", action="store_true", help="shoot the other pages too (for review)")
     args = parser.parse_args()
     if chromium_path() is None:
         print(NO_CHROMIUM, file=sys.stderr)
         return 1
-    for path in shoot(args.out):
+    for path in shoot(args.out, args.every_page):
         print(path)
     return 0
 

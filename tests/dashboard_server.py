@@ -136,11 +136,25 @@ def seed_book(server: DashboardServer, days: int = 20) -> dict[str, int]:
     # NVDA's put is struck 4 % above the price: in the money, so the overview has something at risk.
     for name, itm in (("AAPL", None), ("KO", None), ("MSFT", None), ("NVDA", 1.04)):
         ids[f"{name}_trade"] = _record(server, ids[name], clock.today_ny(), days + 10, itm)["id"]
-    for _ in range(days):
+    for day in range(days):
         clock.advance(days=1)
         server.api("POST", "/snapshots", {})
+        if day == days // 2:  # AAPL's put is rolled out two weeks: its page shows a chain
+            ids["AAPL_trade"] = _roll(server, ids["AAPL_trade"])
     server.api("POST", "/jobs/risk_monitor/run", {})
     return {"income": income["id"], "growth": growth["id"], **ids}
+
+
+def _roll(server: DashboardServer, trade_id: int) -> int:
+    """Roll an open option out 14 days at its strike, for 60 % of its premium back; the new trade's id."""
+    trade = server.api("GET", f"/trades/{trade_id}")
+    new = {
+        "strike": trade["strike"],
+        "expiration_date": (date.fromisoformat(trade["expiration_date"]) + timedelta(days=14)).isoformat(),
+        "premium_per_share": round(trade["premium_per_share"] * 0.8, 2),
+    }
+    body = {"close_cost": round(trade["total_premium"] * 0.6, 2), "new": new}
+    return int(server.api("POST", f"/trades/{trade_id}/roll", body)["opened"]["id"])
 
 
 def _record(server: DashboardServer, wheel_id: int, today: date, dte: int, itm: float | None) -> dict[str, Any]:

@@ -136,6 +136,13 @@ def test_journey_portfolio_wheel_put_positions_expire_performance(server: Dashbo
     expect(totals.locator(".stat", has_text="Premium net")).to_contain_text("249.35")
     expect(totals.locator(".stat", has_text="Win rate")).to_contain_text("100.0 %")
     expect(totals.locator(".stat", has_text="Wins / losses")).to_contain_text("1 / 0")
+
+    page.get_by_role("link", name="Trades", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert download.value.suggested_filename == "trades.csv"
+    assert "AAPL" in csv and "expired" in csv and len(csv.strip().splitlines()) == 2
     assert watched.problems == []
 
 

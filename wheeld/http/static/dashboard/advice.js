@@ -84,7 +84,7 @@ export async function opportunitiesPage(_params, ctx) {
   const chart = h("div.chart", { id: "opportunity-chart", role: "img", "aria-label": "annualized yield against P(ITM)" });
   const show = async (rows, scan) => {
     holder.replaceChildren(
-      scan ? h("p.muted", `Scan ${scan.id} of ${when(scan.finished_at)}: ${scan.count} of ${scan.candidates} candidates`) : null,
+      scan ? h("p.muted", `Scan ${scan.id} of ${when(scan.finished_at)}: ${scan.count} of ${scan.candidates} candidates`) : "",
       table(opportunityColumns(), rows, { sortable: true, empty: "No opportunities yet: run a scan (symbols come from the watchlist and your wheels)." }),
     );
     const points = rows.filter((o) => o.p_itm !== null).sort((a, b) => a.p_itm - b.p_itm);

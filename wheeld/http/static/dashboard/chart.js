@@ -20,9 +20,9 @@ export const day = (iso) => Date.parse(`${iso}T00:00:00Z`) / 1000;
 
 /**
  * Draw into `el`: data = [xs, ...ys]; series = [{label, scale?, bars?, points?}].
- * opts: {x: "time" | label, axes: {scale: label}}. Returns the plot (or null when uPlot is missing).
+ * opts: {x: "time" | label, axes: {scale: label}, labels: [x category names]}. Returns the plot (or null when uPlot is missing).
  */
-export async function draw(el, data, series, { x = "time", axes = {}, height = 260 } = {}) {
+export async function draw(el, data, series, { x = "time", axes = {}, height = 260, labels = null } = {}) {
   let uPlot;
   try {
     uPlot = await load();
@@ -31,7 +31,7 @@ export async function draw(el, data, series, { x = "time", axes = {}, height = 2
     return null;
   }
   const width = Math.max(280, el.clientWidth || 600);
-  const scales = { x: { time: x === "time" } };
+  const scales = { x: { time: x === "time" && !labels } };
   const yAxes = [];
   series.forEach((s, i) => {
     const scale = s.scale || "y";
@@ -44,12 +44,25 @@ export async function draw(el, data, series, { x = "time", axes = {}, height = 2
   const style = getComputedStyle(document.documentElement);
   const ink = style.getPropertyValue("--ink").trim() || "#222";
   const grid = style.getPropertyValue("--line").trim() || "#ccc";
+  const xAxis = { stroke: ink, grid: { stroke: grid }, label: x === "time" ? "" : x };
+  if (labels) {
+    // Categories (months): one slot each, named by its label.
+    scales.x = { time: false, range: [-0.5, labels.length - 0.5] };
+    Object.assign(xAxis, { incrs: [1], values: (_u, splits) => splits.map((i) => labels[i] ?? "") });
+  } else if (x === "time") {
+    // Whole days: the figures are per New York date, never per hour.
+    Object.assign(xAxis, {
+      incrs: [1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * 86400),
+      values: (_u, splits) => splits.map((t) => new Date(t * 1000).toISOString().slice(5, 10)),
+      space: 50,
+    });
+  }
   const opts = {
     width,
     height,
     scales,
     axes: [
-      { stroke: ink, grid: { stroke: grid }, label: x === "time" ? "" : x },
+      xAxis,
       ...yAxes.map((a) => ({ ...a, stroke: ink, grid: { stroke: grid, show: a.grid.show } })),
     ],
     series: [

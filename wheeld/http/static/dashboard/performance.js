@@ -99,7 +99,10 @@ export async function performancePage(params, ctx) {
     if (pts.length) {
       await draw(cumulative, [pts.map((p) => day(p.date)), pts.map((p) => p.cumulative_pnl)], [{ label: "Cumulative P&L" }]);
       const months = perMonth(pts);
-      await draw(monthly, [months.map(([m]) => day(`${m}-01`)), months.map(([, v]) => v)], [{ label: "Premium net", bars: true }]);
+      await draw(monthly, [months.map((_m, i) => i), months.map(([, v]) => v)], [{ label: "Premium net", bars: true }], {
+        x: "month",
+        labels: months.map(([m]) => m),
+      });
     } else {
       cumulative.replaceChildren(h("p.muted", "No settled or opened trades in this period."));
     }

@@ -139,6 +139,7 @@ function historySection(ctx, params) {
     const env = await api.call("GET", `/trades${api.query({ ...current, page, page_size: 50 })}`);
     const pages = env.pagination.total_pages;
     holder.replaceChildren(
+      ...[
       table(tradeColumns(), env.data, { sortable: true, empty: "No trades match.", caption: `${env.pagination.total_items} trades` }),
       pages > 1
         ? h(
@@ -148,6 +149,7 @@ function historySection(ctx, params) {
             h("button", { type: "button", disabled: page >= pages, onclick: () => load(v, page + 1) }, "Next →"),
           )
         : null,
+      ].filter(Boolean),
     );
   };
   const csv = h(
