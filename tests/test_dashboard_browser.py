@@ -255,3 +255,27 @@ def test_phone_width_dark_theme_and_keyboard(server: DashboardServer, browser: A
         assert strikes == sorted(strikes, key=lambda s: float(s.replace(",", "")))
     finally:
         context.close()
+
+
+def test_record_this_trade_opens_the_form_filled_in(server: DashboardServer, watched: Watched) -> None:
+    expect = sync_api.expect
+    page = watched.page
+    portfolio = server.api("POST", "/portfolios", {"name": "Income"})
+    wheel = server.api("POST", f"/portfolios/{portfolio['id']}/wheels", {"symbol": "AAPL", "capital_allocated": 25000})
+    pick = server.api("GET", f"/wheels/{wheel['id']}/recommendation")["pick"]
+    assert pick is not None
+    page.goto(server.url + "/#/recommendations")
+    card = page.locator(f'article.card[data-wheel="{wheel["id"]}"]')
+    expect(card).to_contain_text("Pick")
+    expect(card).to_contain_text("σ distance")
+    card.get_by_role("link", name="Record this trade").first.click()
+    expect(field(page, "record-form", "wheel")).to_have_value(str(wheel["id"]))
+    expect(field(page, "record-form", "direction")).to_have_value("put")
+    expect(field(page, "record-form", "strike")).to_have_value(str(pick["strike"]))
+    expect(field(page, "record-form", "expiration_date")).to_have_value(pick["expiration_date"])
+    expect(field(page, "record-form", "premium_per_share")).to_have_value(str(pick["mid"]))
+    page.get_by_role("button", name="Record trade").click()
+    expect(page.locator(".actions h3", has_text="AAPL put")).to_be_visible()  # the page re-renders with it open
+    trade = server.api("GET", f"/wheels/{wheel['id']}")["open_trade"]
+    assert (trade["strike"], trade["expiration_date"]) == (pick["strike"], pick["expiration_date"])
+    assert watched.problems == []
