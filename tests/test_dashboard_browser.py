@@ -178,6 +178,18 @@ def test_form_errors_are_shown_at_the_field_and_keep_what_was_typed(server: Dash
     expect(field(page, "wheel-create", "symbol")).to_have_value("NOT A SYMBOL")
     assert server.api("GET", f"/portfolios/{portfolio['id']}/summary")["total_trades"] == 0
 
+    # A nested body (a job's trigger): the error lands at trigger.seconds; a good value reschedules.
+    page.goto(server.url + "/#/jobs")
+    job = page.locator('article[data-job="price_refresh"]')
+    job.get_by_text("Change schedule").click()
+    field(page, "schedule-price_refresh", "trigger.seconds").fill("soon")
+    job.get_by_role("button", name="Save schedule").click()
+    expect(field_error(page, "schedule-price_refresh", "trigger.seconds")).not_to_have_text("")
+    field(page, "schedule-price_refresh", "trigger.seconds").fill("600")
+    job.get_by_role("button", name="Save schedule").click()
+    expect(page.locator('article[data-job="price_refresh"]')).to_contain_text("every 10 minutes")
+    assert server.api("GET", "/jobs/price_refresh")["trigger"] == {"type": "interval", "seconds": 600}
+
 
 def test_the_token_is_asked_once_and_kept_for_the_tab(tmp_path: Path, xnys: TradingCalendar, watched: Watched) -> None:
     expect = sync_api.expect

@@ -1,6 +1,6 @@
 // Alerts (list, acknowledge), jobs (schedule, runs, run now, enable/disable) and settings (config).
 import * as api from "./api.js";
-import { form, h, section, table } from "./dom.js";
+import { form, h, nest, section, table } from "./dom.js";
 import { text, when } from "./format.js";
 import { REFRESH_KEY, refreshSeconds } from "./positions.js";
 
@@ -66,6 +66,27 @@ async function runsOf(job, holder) {
   );
 }
 
+/** PATCH a job's trigger: every N seconds, or a cron expression (New York time). */
+function scheduleForm(job, onDone) {
+  return form({
+    id: `schedule-${job.id.replace(/\W/g, "-")}`,
+    submitLabel: "Save schedule",
+    fields: [
+      { name: "trigger.type", label: "Kind", options: [["interval", "every N seconds"], ["cron", "cron expression"]], value: job.trigger.type },
+      { name: "trigger.seconds", label: "Seconds", type: "number", step: "1", value: job.trigger.seconds },
+      { name: "trigger.expression", label: "Cron (New York time)", value: job.trigger.expression, placeholder: "30 16 * * 1-5" },
+      { name: "market_hours_only", label: "Only while the market is open", type: "checkbox", value: job.market_hours_only },
+    ],
+    submit: (v) => {
+      const body = nest(v);
+      if (body.trigger.type === "interval") delete body.trigger.expression;
+      else delete body.trigger.seconds;
+      return api.patch(`/jobs/${encodeURIComponent(job.id)}`, body);
+    },
+    onDone,
+  });
+}
+
 /** #/jobs — each job with its schedule, next and last run; run now, enable or disable, its runs. */
 export async function jobsPage(_params, ctx) {
   const jobs = await api.all("/jobs");
@@ -97,6 +118,7 @@ export async function jobsPage(_params, ctx) {
         }),
       ),
       details,
+      h("details", h("summary", "Change schedule"), scheduleForm(job, reload)),
     );
   });
   return h("div", h("h1", "Jobs"), h("div.cards", rows));
