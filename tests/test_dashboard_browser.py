@@ -6,6 +6,7 @@ so no test leans on another's data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,4 +291,18 @@ def test_record_this_trade_opens_the_form_filled_in(server: DashboardServer, wat
     expect(page.locator(".actions h3", has_text="AAPL put")).to_be_visible()  # the page re-renders with it open
     trade = server.api("GET", f"/wheels/{wheel['id']}")["open_trade"]
     assert (trade["strike"], trade["expiration_date"]) == (pick["strike"], pick["expiration_date"])
+
+    # Roll it from the wheel's page: the new trade hangs under the old one as a chain.
+    page.goto(f"{server.url}/#/wheels/{wheel['id']}")
+    page.locator("summary", has_text="Roll").click()
+    roll = f"roll-form-{trade['id']}"
+    field(page, roll, "close_cost").fill("40")
+    field(page, roll, "new.expiration_date").fill("2027-01-15")
+    field(page, roll, "new.premium_per_share").fill("1.10")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    expect(page.locator("td.chain")).to_have_text(re.compile(r"↳ \d+"))
+    rows = page.locator("section.panel", has_text="Trades").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("rolled")
+    expect(rows.nth(1)).to_contain_text("2027-01-15")
     assert watched.problems == []

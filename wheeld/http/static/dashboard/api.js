@@ -80,6 +80,7 @@ export async function all(path) {
   for (let page = 1; ; page += 1) {
     const env = await call("GET", `${path}${sep}page_size=500&page=${page}`);
     items.push(...env.data);
+    items.timestamp = env.timestamp; // the server's time of the answer ("as of")
     if (!env.pagination || page >= env.pagination.total_pages) return items;
   }
 }

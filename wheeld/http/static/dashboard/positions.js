@@ -65,7 +65,7 @@ export async function positionsPage(params, ctx) {
         caption: `${rows.length} open option${rows.length === 1 ? "" : "s"}`,
       }),
     );
-    asOf.textContent = `As of ${when(new Date().toISOString())} · refreshes every ${refreshSeconds()} s (paused while this tab is hidden)`;
+    asOf.textContent = `As of ${when(rows.timestamp)} · refreshes every ${refreshSeconds()} s (paused while this tab is hidden)`;
   };
   riskSelect.addEventListener("change", load);
   before.addEventListener("change", load);
