@@ -8,24 +8,15 @@ in the document: the `wheeld:first-render` mark the dashboard sets (the browser'
 from __future__ import annotations
 
 import asyncio
-import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
 from bench.harness import dump_json, print_table, wheeld_server
 from bench.seed import seed
+from tests.dashboard_server import NO_CHROMIUM, chromium_path, launch_chromium
 
 ROUNDS = 5
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = {"overview": ("#/", "article.card"), "positions": ("#/positions", "tbody tr")}
 
 
@@ -51,15 +42,15 @@ def main() -> dict:
     """Seed 100 wheels (2,100 trades, 100 open puts), time the overview and positions; print the table."""
     from playwright.sync_api import sync_playwright
 
-    if shutil.which("chromium") is None:
-        print("no `chromium` on PATH: apt-get install chromium")
+    if chromium_path() is None:
+        print(NO_CHROMIUM)
         return {}
     with tempfile.TemporaryDirectory(prefix="wheeld-bench-") as tmp:
         data = Path(tmp)
         info = asyncio.run(seed(data, wheels=100, settled_per_wheel=20))
         rows = []
         with wheeld_server(data) as base, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            browser = launch_chromium(playwright)
             for name, (hash_, selector) in PAGES.items():
                 runs = [_render(browser, f"{base}/{hash_}", selector) for _ in range(ROUNDS)]
                 times = sorted(r[0] for r in runs)
