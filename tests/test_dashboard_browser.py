@@ -306,3 +306,35 @@ def test_record_this_trade_opens_the_form_filled_in(server: DashboardServer, wat
     expect(rows.nth(0)).to_contain_text("rolled")
     expect(rows.nth(1)).to_contain_text("2027-01-15")
     assert watched.problems == []
+
+
+# How the page writes figures (format.js), worked by hand: separators, two decimals, a real minus
+# sign for negatives, and a dash, never 0, where the API says null (an undefined ratio).
+FIGURES = [
+    ("money", 1234.56, "1,234.56"),
+    ("money", 1234.5, "1,234.50"),
+    ("money", -85, "−85.00"),
+    ("money", -0.004, "0.00"),  # rounds to zero: no "−0.00"
+    ("money", 1234567.891, "1,234,567.89"),
+    ("money", 0, "0.00"),
+    ("money", None, "—"),
+    ("pct", 80, "80.00 %"),
+    ("pct", -8.284, "−8.28 %"),
+    ("pct", None, "—"),
+    ("age", 42, "42 s"),
+    ("age", 300, "5 min"),
+    ("age", None, "—"),
+]
+
+
+def test_figures_read_as_a_trader_writes_them(server: DashboardServer, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.url + "/")
+    got = page.evaluate(
+        """async (rows) => {
+             const f = await import("/static/dashboard/format.js");
+             return rows.map(([fn, value]) => f[fn](value));
+           }""",
+        [[fn, value] for fn, value, _ in FIGURES],
+    )
+    assert got == [expected for _, _, expected in FIGURES]
