@@ -338,3 +338,19 @@ def test_figures_read_as_a_trader_writes_them(server: DashboardServer, watched: 
         [[fn, value] for fn, value, _ in FIGURES],
     )
     assert got == [expected for _, _, expected in FIGURES]
+
+
+def test_capital_available_leaves_out_put_collateral_and_held_shares(server: DashboardServer, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.url + "/")
+    positions = [
+        {"direction": "put", "strike": 150, "contracts": 2},  # 150 × 100 × 2 = 30,000.00 of collateral
+        {"direction": "call", "strike": 400, "contracts": 1},  # covered by its shares: no collateral
+    ]
+    wheels = [{"shares": 100, "cost_basis": 390.25}, {"shares": 0, "cost_basis": None}]  # 100 × 390.25 = 39,025.00
+    cents = page.evaluate(
+        """async ([positions, wheels]) =>
+             (await import("/static/dashboard/overview.js")).capitalInUseCents(positions, wheels)""",
+        [positions, wheels],
+    )
+    assert cents == 3_000_000 + 3_902_500  # 69,025.00 in use

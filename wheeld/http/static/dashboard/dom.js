@@ -201,7 +201,7 @@ export function nest(values) {
 }
 
 /** A figure with its label (cards). */
-export const stat = (label, value, cls) => h("div.stat", h("dt", label), h("dd", { class: cls || null }, value));
+export const stat = (label, value, cls, title) => h("div.stat", { title }, h("dt", label), h("dd", { class: cls || null }, value));
 
 /** A page's error message. */
 export const failure = (error) => h("p.form-error", { role: "alert" }, `Could not load: ${error.message || error}`);

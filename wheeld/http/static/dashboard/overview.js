@@ -4,14 +4,19 @@ import { form, h, link, section, stat, table } from "./dom.js";
 import { DASH, int, money, pct, sign } from "./format.js";
 import { positionColumns } from "./positions.js";
 
-/** Capital tied up by open puts (strike × 100 × contracts): what is not available for a new put. */
-function collateralInUse(positions) {
-  return positions.filter((p) => p.direction === "put").reduce((sum, p) => sum + p.strike * 100 * p.contracts, 0);
+/** Capital in use: open puts' collateral (strike × 100 × contracts) and held shares at their entry
+ * price (shares × cost basis). Available = allocated − that, in cents so the sum stays exact. */
+export function capitalInUseCents(positions, wheels) {
+  const puts = positions
+    .filter((p) => p.direction === "put")
+    .reduce((sum, p) => sum + Math.round(p.strike * 100) * 100 * p.contracts, 0);
+  const shares = wheels.reduce((sum, w) => sum + (w.shares && w.cost_basis ? Math.round(w.cost_basis * 100) * w.shares : 0), 0);
+  return puts + shares;
 }
 
-function card(portfolio, summary, positions) {
+function card(portfolio, summary, positions, wheels) {
   const stale = positions.some((p) => p.price_stale) || summary.unpriced_symbols.length > 0;
-  const available = summary.capital_allocated - collateralInUse(positions);
+  const available = (Math.round(summary.capital_allocated * 100) - capitalInUseCents(positions, wheels)) / 100;
   return h(
     "article.card",
     { "aria-labelledby": `card-${portfolio.id}`, dataset: { portfolio: portfolio.id } },
@@ -25,7 +30,7 @@ function card(portfolio, summary, positions) {
     h(
       "dl.stats",
       stat("Capital allocated", money(summary.capital_allocated)),
-      stat("Capital available", money(available), sign(available)),
+      stat("Capital available", money(available), sign(available), "allocated − open puts' collateral − held shares at entry"),
       stat("Premium net", money(summary.premium_net), sign(summary.premium_net)),
       stat("Realized stock P&L", money(summary.realized_stock_pnl), sign(summary.realized_stock_pnl)),
       stat("Unrealized stock P&L", money(summary.unrealized_stock_pnl), sign(summary.unrealized_stock_pnl)),
@@ -41,17 +46,13 @@ function card(portfolio, summary, positions) {
 /** GET / — the day's first questions: what is at risk, what expires this week, what did I earn. */
 export async function overviewPage(_params, ctx) {
   const chosen = ctx.portfolios.filter((p) => ctx.portfolioId === null || p.id === ctx.portfolioId);
-  const [summaries, positions] = await Promise.all([
+  const [summaries, positions, wheels] = await Promise.all([
     Promise.all(chosen.map((p) => api.get(`/portfolios/${p.id}/summary`))),
     api.all(`/positions${api.query({ portfolio_id: ctx.portfolioId })}`),
+    api.all(`/wheels${api.query({ portfolio_id: ctx.portfolioId })}`),
   ]);
-  const cards = chosen.map((p, i) =>
-    card(
-      p,
-      summaries[i],
-      positions.filter((x) => x.portfolio_id === p.id),
-    ),
-  );
+  const mine = (list, p) => list.filter((x) => x.portfolio_id === p.id);
+  const cards = chosen.map((p, i) => card(p, summaries[i], mine(positions, p), mine(wheels, p)));
   const soon = positions.filter((p) => p.dte_calendar <= 7).sort((a, b) => a.dte_calendar - b.dte_calendar);
   const risky = positions.filter((p) => p.risk_level === "HIGH" || p.risk_level === "MEDIUM");
   const create = form({
