@@ -22,6 +22,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (a dev 
 if chromium_path() is None:
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
+# Generous waits: the suite shares two cores with everything else; a real failure still fails.
+sync_api.expect.set_options(timeout=15_000)
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
 PAGES = (
     "",
@@ -74,7 +76,7 @@ class Watched:
 def watched(browser: Any) -> Iterator[Watched]:
     """A fresh context and page (its own sessionStorage), desktop width."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     yield Watched(context.new_page())
     context.close()
 
@@ -243,6 +245,7 @@ def test_phone_width_dark_theme_and_keyboard(server: DashboardServer, browser: A
     expect = sync_api.expect
     seed_book(server, days=2)
     context = browser.new_context(viewport={"width": 375, "height": 812}, color_scheme="dark")
+    context.set_default_timeout(15_000)
     try:
         page = context.new_page()
         for name in ("", "positions", "trades"):
