@@ -6,6 +6,7 @@ so no test leans on another's data.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -234,6 +235,30 @@ def test_every_page_renders_and_requests_nothing_off_its_own_origin(server: Dash
     expect(page.locator("#opportunity-chart canvas")).to_have_count(1)
     page.goto(f"{server.url}/#/performance")
     expect(page.locator("#cumulative-chart canvas")).to_have_count(1)
+
+    # Alerts: the seeded ITM put raised one; acknowledging it takes it off the list and the badge.
+    open_alerts = server.api("GET", "/alerts?acknowledged=false")
+    assert open_alerts, "the seeded book raises an ITM alert"
+    page.goto(f"{server.url}/#/alerts")
+    expect(page.locator("#alert-badge")).to_have_text(str(len(open_alerts)))
+    page.get_by_role("button", name=f"Acknowledge alert {open_alerts[0]['id']}").click()
+    expect(page.get_by_role("button", name=f"Acknowledge alert {open_alerts[0]['id']}")).to_have_count(0)
+    assert server.api("GET", f"/alerts/{open_alerts[0]['id']}")["acknowledged"] is True
+
+    # Settings: a bad value is reported by key and nothing is saved; a good one is saved.
+    page.goto(f"{server.url}/#/settings")
+    editor = field(page, "config-form", "config")
+    config = json.loads(editor.input_value())
+    config["risk"]["medium_threshold_pct"] = "lots"
+    editor.fill(json.dumps(config))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main ul.form-error")).to_contain_text("risk.medium_threshold_pct")
+    assert server.api("GET", "/config")["risk"]["medium_threshold_pct"] == 5.0
+    config["risk"]["medium_threshold_pct"] = 7.5
+    editor.fill(json.dumps(config))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main p.form-ok", has_text="Saved.")).to_be_visible()
+    assert server.api("GET", "/config")["risk"]["medium_threshold_pct"] == 7.5
     page.wait_for_load_state("networkidle")
     foreign = [url for url in watched.requests if not url.startswith(server.url + "/")]
     assert foreign == [], foreign
