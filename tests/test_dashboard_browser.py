@@ -382,3 +382,41 @@ def test_capital_available_leaves_out_put_collateral_and_held_shares(server: Das
         [positions, wheels],
     )
     assert cents == 3_000_000 + 3_902_500  # 69,025.00 in use
+
+
+def test_positions_refresh_every_minute_and_pause_while_the_tab_is_hidden(
+    server: DashboardServer, watched: Watched
+) -> None:
+    expect = sync_api.expect
+    page = watched.page
+    seed_book(server, days=1)
+    page.clock.install()  # the page's timers run on a clock the test moves: no sleeping
+    page.goto(f"{server.url}/#/positions")
+    expect(page.locator("tbody tr")).to_have_count(4)
+
+    def loads() -> int:
+        return sum("/api/v1/positions?" in url for url in watched.requests)
+
+    def positions_request(request: Any) -> bool:
+        return "/api/v1/positions?" in request.url
+
+    first = loads()
+    with page.expect_request(positions_request):
+        page.clock.run_for(61_000)  # the default interval is 60 s
+    page.wait_for_load_state("networkidle")
+    assert loads() == first + 1
+    page.evaluate(
+        """() => { Object.defineProperty(document, "hidden", { value: true, configurable: true });
+                   document.dispatchEvent(new Event("visibilitychange")); }"""
+    )
+    page.clock.run_for(300_000)  # five hidden minutes: nothing fetched
+    page.wait_for_load_state("networkidle")
+    assert loads() == first + 1
+    with page.expect_request(positions_request):
+        page.evaluate(
+            """() => { Object.defineProperty(document, "hidden", { value: false, configurable: true });
+                       document.dispatchEvent(new Event("visibilitychange")); }"""
+        )
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".as-of")).to_contain_text("refreshes every 60 s")
+    assert loads() == first + 2  # back in view: refreshed at once
