@@ -1,7 +1,8 @@
-"""Fetch the pinned ReDoc standalone bundle from the npm registry, verify it, ship it as package data.
+"""Fetch the pinned third-party UI assets from the npm registry, verify them, ship them as package data.
 
-The bundle is third-party and large, so it is never committed: the build fetches this exact
-version and refuses anything whose SHA-256 differs.
+The table ASSETS lists each one: ReDoc's standalone bundle (for /redoc) and uPlot (the dashboard's
+charts). They are third-party, so they are never committed: the build fetches these exact versions
+and refuses any archive or file whose SHA-256 differs from the pin.
 """
 
 from __future__ import annotations
@@ -11,41 +12,100 @@ import io
 import sys
 import tarfile
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
-VERSION = "2.5.4"
-URL = f"https://registry.npmjs.org/redoc/-/redoc-{VERSION}.tgz"
-SHA256 = "44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e"
-MEMBERS = {
-    "package/bundles/redoc.standalone.js": "redoc.standalone.js",
-    "package/bundles/redoc.standalone.js.LICENSE.txt": "LICENSE.txt",
-    "package/LICENSE": "LICENSE",
-}
-DEST = Path(__file__).resolve().parent.parent / "wheeld" / "http" / "static" / "redoc"
+STATIC = Path(__file__).resolve().parent.parent / "wheeld" / "http" / "static"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One pinned npm package: its archive's checksum and the members shipped, each with its own."""
+
+    name: str
+    version: str
+    sha256: str
+    # archive member -> (file name under dest, SHA-256 of that file; "" = covered by the archive's)
+    members: dict[str, tuple[str, str]]
+    dest: Path
+
+    @property
+    def url(self) -> str:
+        """The tarball in the npm registry."""
+        return f"https://registry.npmjs.org/{self.name}/-/{self.name}-{self.version}.tgz"
+
+
+ASSETS = (
+    Asset(
+        name="redoc",
+        version="2.5.4",
+        sha256="44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e",
+        members={
+            "package/bundles/redoc.standalone.js": ("redoc.standalone.js", ""),
+            "package/bundles/redoc.standalone.js.LICENSE.txt": ("LICENSE.txt", ""),
+            "package/LICENSE": ("LICENSE", ""),
+        },
+        dest=STATIC / "redoc",
+    ),
+    Asset(
+        name="uplot",
+        version="1.6.32",
+        sha256="4b8a8191e425658e3ea8c8c1314b0fc679c861ee3a1af2b20c7b16ba50b5133d",
+        members={
+            "package/dist/uPlot.esm.js": (
+                "uPlot.esm.js",
+                "5dd9b3281aa64b461b42d9945f6adb2649d346502b12281a9ae0d46599a80eba",
+            ),
+            "package/dist/uPlot.min.css": (
+                "uPlot.min.css",
+                "df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04",
+            ),
+            "package/LICENSE": ("LICENSE", "8f989229699b4fe2f1a0432d0e9edc338a8a911e250e2d1b01ecd770a5f5b1bd"),
+        },
+        dest=STATIC / "vendor" / "uplot",
+    ),
+)
+
+
+def fetch_asset(asset: Asset) -> int:
+    """Download, verify and unpack one asset unless its pinned version is already there; 0 on success."""
+    stamp = asset.dest / "VERSION"
+    if stamp.is_file() and stamp.read_text().strip() == f"{asset.version} {asset.sha256}":
+        return 0
+    with urllib.request.urlopen(asset.url, timeout=60) as response:
+        blob = response.read()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != asset.sha256:
+        print(f"{asset.name} {asset.version}: checksum mismatch ({digest} != {asset.sha256})", file=sys.stderr)
+        return 1
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
+        for member, (name, pinned) in asset.members.items():
+            extracted = archive.extractfile(member)
+            if extracted is None:
+                print(f"{asset.name} {asset.version}: {member} missing from the archive", file=sys.stderr)
+                return 1
+            content = extracted.read()
+            if pinned and hashlib.sha256(content).hexdigest() != pinned:
+                print(f"{asset.name} {asset.version}: {member} checksum mismatch", file=sys.stderr)
+                return 1
+            files[name] = content
+    asset.dest.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (asset.dest / name).write_bytes(content)
+    stamp.write_text(f"{asset.version} {asset.sha256}\n")
+    print(f"{asset.name} {asset.version} installed into {asset.dest}")
+    return 0
+
+
+def fetch_all() -> int:
+    """Fetch every asset in ASSETS; 0 when all are in place, else 1 (each failure is reported)."""
+    return max((fetch_asset(asset) for asset in ASSETS), default=0)
 
 
 def main() -> int:
-    """Download, verify and unpack the bundle unless the pinned version is already there."""
-    stamp = DEST / "VERSION"
-    if stamp.is_file() and stamp.read_text().strip() == f"{VERSION} {SHA256}":
-        return 0
-    with urllib.request.urlopen(URL, timeout=60) as response:
-        blob = response.read()
-    digest = hashlib.sha256(blob).hexdigest()
-    if digest != SHA256:
-        print(f"redoc {VERSION}: checksum mismatch ({digest} != {SHA256})", file=sys.stderr)
-        return 1
-    DEST.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
-        for member, name in MEMBERS.items():
-            extracted = archive.extractfile(member)
-            if extracted is None:
-                print(f"redoc {VERSION}: {member} missing from the archive", file=sys.stderr)
-                return 1
-            (DEST / name).write_bytes(extracted.read())
-    stamp.write_text(f"{VERSION} {SHA256}\n")
-    print(f"redoc {VERSION} installed into {DEST}")
-    return 0
+    """The command-line entry: fetch every pinned asset."""
+    return fetch_all()
 
 
 if __name__ == "__main__":

@@ -261,10 +261,11 @@ async def test_request_id_is_echoed(client: TestClient) -> None:
     assert missing.status == 404 and missing.headers["X-Request-ID"] == "nf-1"
 
 
-async def test_request_id_on_a_redirect(client: TestClient) -> None:
-    response = await client.get("/", headers={"X-Request-ID": "redirect-1"}, allow_redirects=False)
-    assert response.status == 302
-    assert response.headers["X-Request-ID"] == "redirect-1"
+async def test_request_id_on_the_dashboard_page(client: TestClient) -> None:
+    # `/` used to be the one redirect; it is now the dashboard, an HTML page like /docs.
+    response = await client.get("/", headers={"X-Request-ID": "page-1"}, allow_redirects=False)
+    assert response.status == 200
+    assert response.headers["X-Request-ID"] == "page-1"
 
 
 @pytest.mark.parametrize("given", [None, "", "has spaces", "x" * 65, "new\\nline", "<script>", "semi;colon"])

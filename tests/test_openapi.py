@@ -268,6 +268,9 @@ async def test_static_files_do_not_reach_outside_their_folder(client: TestClient
     assert body["error"]["code"] == "NOT_FOUND"
 
 
-async def test_root_redirects_to_the_docs(client: TestClient) -> None:
+async def test_root_serves_the_dashboard_and_the_docs_stay(client: TestClient) -> None:
     response = await client.get("/", allow_redirects=False)
-    assert response.status == 302 and response.headers["Location"] == "/docs"
+    assert response.status == 200 and response.content_type == "text/html"
+    assert '<script type="module" src="/static/dashboard/app.js">' in await response.text()
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert (await client.get(path)).status == 200, path

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT = 300
 START_TIMEOUT = 120  # the first start unpacks the pyz
 REDOC_BUNDLE = ROOT / "wheeld" / "http" / "static" / "redoc" / "redoc.standalone.js"
+UPLOT_BUNDLE = ROOT / "wheeld" / "http" / "static" / "vendor" / "uplot" / "uPlot.esm.js"
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +89,8 @@ def test_zipapp_holds_the_schema_migrations_and_ui_assets(zipapp: Path) -> None:
         for migration in (ROOT / "wheeld" / "db" / "migrations").glob("*.sql"):
             assert archive.read(f"{inside}db/migrations/{migration.name}") == migration.read_bytes()
         assert archive.read(inside + "http/static/redoc/redoc.standalone.js") == REDOC_BUNDLE.read_bytes()
+        assert archive.read(inside + "http/static/vendor/uplot/uPlot.esm.js") == UPLOT_BUNDLE.read_bytes()
+        assert inside + "http/static/dashboard/app.js" in names
         assert "site-packages/aiohttp_apispec/static/swagger-ui-bundle.js" in names
         environment = json.loads(archive.read("environment.json"))
     assert environment["entry_point"] == "wheeld.cli_daemon:main"
@@ -128,6 +131,8 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
                 "/docs",
                 "/redoc",
                 "/openapi.json",
+                "/",
+                "/static/vendor/uplot/uPlot.esm.js",
             ],
             cwd=ROOT,
             capture_output=True,
@@ -146,7 +151,7 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
     pages = report["pages"]
     assert json.loads(pages["/api/v1/health"]["text"])["data"]["status"] == "ok"
     # Swagger UI and ReDoc load nothing from elsewhere: every asset they name is served by wheeld.
-    for html in ("/docs", "/redoc"):
+    for html in ("/docs", "/redoc", "/"):
         assert pages[html]["status"] == 200 and pages[html]["content_type"].startswith("text/html")
         assert [a for a in pages[html]["assets"] if urlsplit(a).netloc or ":" in a] == []
     assert {path: page["status"] for path, page in pages.items() if page["status"] != 200} == {}
@@ -154,6 +159,9 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
     bundle = pages["/static/redoc/redoc.standalone.js"]
     assert bundle["content_type"].startswith("application/javascript")
     assert bundle["sha256"] == hashlib.sha256(REDOC_BUNDLE.read_bytes()).hexdigest()
+    # The dashboard too: its page, modules and the pinned chart library, all from inside the pyz.
+    assert "/static/dashboard/app.js" in pages["/"]["assets"]
+    assert pages["/static/vendor/uplot/uPlot.esm.js"]["sha256"] == hashlib.sha256(UPLOT_BUNDLE.read_bytes()).hexdigest()
     spec = json.loads(pages["/openapi.json"]["text"])
     assert spec["swagger"] == "2.0" and "/api/v1/health" in spec["paths"]
     # Its data went where it was told, privately; the home directory stayed untouched.

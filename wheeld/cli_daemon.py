@@ -120,7 +120,7 @@ async def serve(config: Config) -> int:
         await runner.cleanup()
         return 1
     log.info(
-        "wheeld %s listening on http://%s:%s (docs at /docs, data in %s)",
+        "wheeld %s listening on http://%s:%s (dashboard at /, docs at /docs, data in %s)",
         __version__,
         host,
         port,

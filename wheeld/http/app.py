@@ -17,6 +17,7 @@ from wheeld.http.response_cache import ResponseCache
 from wheeld.http.routes import (
     alerts,
     analytics,
+    dashboard,
     docs,
     jobs,
     opportunities,
@@ -44,6 +45,7 @@ ROUTE_MODULES = (
     plugins,
     alerts,
     docs,
+    dashboard,
 )
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -56,13 +56,7 @@ async def redoc_asset(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def root(request: web.Request) -> web.Response:
-    """GET /: point people at the docs."""
-    raise web.HTTPFound("/docs")
-
-
 def register(app: web.Application) -> None:
-    """Add /redoc, its assets and the root redirect (Swagger UI and the spec come from aiohttp-apispec)."""
+    """Add /redoc and its assets (Swagger UI and the spec come from aiohttp-apispec; `/` is the dashboard)."""
     app.router.add_get("/redoc", redoc, allow_head=False)
     app.router.add_get("/static/redoc/{name}", redoc_asset, allow_head=False)
-    app.router.add_get("/", root, allow_head=False)
