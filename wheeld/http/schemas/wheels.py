@@ -7,12 +7,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wheeld.domain.vocabulary import normalize_profile
-from wheeld.http.schemas.common import AwareDateTime, IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
+from wheeld.http.schemas.common import (
+    AwareDateTime,
+    IsoDate,
+    Money,
+    PageQuery,
+    StrictBoolean,
+    Symbol,
+    Timestamp,
+    WholeNumber,
+    id_field,
+)
 
 STATES = ["cash", "short_put", "shares", "short_call"]
 OUTCOMES = ["open", "expired", "assigned", "closed", "rolled"]
 DIRECTIONS = ["put", "call"]
 MAX_CONTRACTS = 10_000
+MAX_SHARES = 10_000_000
 
 
 class Profile(fields.String):
@@ -36,8 +47,9 @@ class WheelCreate(Schema):
         metadata={"example": 20000.0, "description": "Defaults to the portfolio's default capital"},
     )
     starting_direction = fields.String(load_default="put", validate=validate.OneOf(DIRECTIONS))
-    shares = fields.Integer(
-        validate=validate.Range(min=1, max=10_000_000),
+    shares = WholeNumber(
+        minimum=1,
+        maximum=MAX_SHARES,
         metadata={"description": "Shares held (starting_direction call)"},
     )
     cost_basis = Money(
@@ -54,7 +66,7 @@ class WheelUpdate(Schema):
     profile = Profile()
     capital_allocated = Money(attribute="capital_allocated_cents")
     notes = fields.String(validate=validate.Length(max=2000))
-    archived = fields.Boolean()
+    archived = StrictBoolean()
 
 
 class Warning(Schema):
@@ -159,7 +171,7 @@ class TradeCreate(Schema):
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     strike = Money(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 180.0})
     expiration_date = IsoDate(required=True, metadata={"example": "2026-12-18"})
-    contracts = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_CONTRACTS))
+    contracts = WholeNumber(minimum=1, maximum=MAX_CONTRACTS, required=True)
     total_premium = Money(
         attribute="total_premium_cents",
         metadata={"example": 235.0, "description": "premium per share × 100 × contracts"},
@@ -209,8 +221,9 @@ class RollNew(Schema):
 
     strike = Money(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 175.0})
     expiration_date = IsoDate(required=True, metadata={"example": "2027-01-15"})
-    contracts = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_CONTRACTS),
+    contracts = WholeNumber(
+        minimum=1,
+        maximum=MAX_CONTRACTS,
         metadata={"description": "Defaults to the rolled trade's"},
     )
     total_premium = Money(attribute="total_premium_cents")
