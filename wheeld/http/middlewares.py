@@ -218,7 +218,8 @@ _TARGETS = {"json": BODY, "querystring": QUERY, "match_info": PATH}
 async def validation_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Parse and validate the path, query and body with the route's schemas before the handler runs."""
     schemas = getattr(request.match_info.handler, "__schemas__", None)
-    for item in schemas or ():
+    # The path first: a path that names no resource is a 404 whatever the body says.
+    for item in sorted(schemas or (), key=lambda item: item["location"] != "match_info"):
         location = item["location"]
         if location == "json":
             request[BODY] = await PARSER.parse(item["schema"], request, location=location, unknown=None)
