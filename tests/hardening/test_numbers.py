@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from tests.conftest import data_of, error_of
 from tests.hardening.conftest import Book, Dump
 from wheeld.http.app import ROUTE_MODULES
-from wheeld.http.schemas.common import Money, RealNumber, WholeNumber
+from wheeld.http.schemas.common import Money, MoneyIn, RealNumber, WholeNumber
 
 TRADE = {"direction": "put", "strike": 300, "expiration_date": "2026-12-18", "contracts": 1, "total_premium": 410}
 
@@ -213,10 +213,10 @@ def test_every_input_number_is_strict_and_bounded() -> None:
     loose = [
         where
         for _, where, field in _input_fields()
-        if isinstance(field, fields.Number) and not isinstance(field, WholeNumber | RealNumber)
+        if (isinstance(field, fields.Number) and not isinstance(field, WholeNumber | RealNumber))
+        or (isinstance(field, Money) and not isinstance(field, MoneyIn))
     ]
     assert loose == []
-    assert any(isinstance(field, Money) for _, _, field in _input_fields())
 
 
 async def test_the_spec_shows_the_ranges(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from wheeld.http.schemas.common import ErrorEnvelope, envelope
 ERROR_DESCRIPTIONS = {
     400: "VALIDATION_ERROR: malformed JSON, a wrong type, an unknown field or a value out of range",
     401: "UNAUTHORIZED: the API token is required and was missing or wrong",
-    403: "FORBIDDEN: Host or Origin not allowed",
+    403: "FORBIDDEN: Host not allowed, or a write from another site (Origin, Sec-Fetch-Site, Referer)",
     404: "NOT_FOUND: no such resource",
     409: "CONFLICT (already exists) or INVALID_STATE (illegal move in the current state)",
     502: "EXTERNAL_API_ERROR: the market-data provider failed and nothing cached could stand in",

@@ -112,10 +112,6 @@ class Money(fields.Field):
         self.metadata.setdefault("type", "number")
         self.metadata.setdefault("format", "double")
         self.metadata.setdefault("x-unit", "USD")
-        self.metadata.setdefault("minimum", float(minimum))
-        self.metadata.setdefault("maximum", float(MAX_MONEY))
-        if not allow_zero:
-            self.metadata.setdefault("exclusiveMinimum", True)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
         return cents_to_float(value) if isinstance(value, int) else value
@@ -143,6 +139,18 @@ class Money(fields.Field):
         if self.places == 2:
             return int(amount * 100)
         return amount  # finer prices (premium per share) stay Decimal; the service converts
+
+
+class MoneyIn(Money):
+    """Money a client sends: its range (minimum, maximum) is shown in the spec. (Figures the API returns use
+    Money: a P&L may well be negative.)"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata.setdefault("minimum", float(self.minimum))
+        self.metadata.setdefault("maximum", float(MAX_MONEY))
+        if not self.allow_zero:
+            self.metadata.setdefault("exclusiveMinimum", True)
 
 
 class Symbol(fields.String):
