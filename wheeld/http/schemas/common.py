@@ -21,7 +21,7 @@ MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("1000000000")  # a billion dollars: far beyond any single wheel
 # The one id pattern: only canonical decimal ids name a resource (`+2`, ` 3`, `02`, `0` name none).
 ID_PATTERN = "[1-9][0-9]*"
-_DECIMAL_TEXT = re.compile(r"(0|-?[1-9][0-9]{0,19})\Z")
+_DECIMAL_TEXT = re.compile(rf"(0|-?{ID_PATTERN})\Z")  # an integer in a query or path: the id pattern, signed
 _NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]{0,19})(\.[0-9]{1,20})?\Z")
 _numbers_from_text: ContextVar[bool] = ContextVar("numbers_from_text", default=False)
 
@@ -65,7 +65,8 @@ class WholeNumber(fields.Integer):
             raise ValidationError(f"must be a whole number written without a decimal point ({int(value)})")
         if isinstance(value, str) and _numbers_from_text.get():
             if _DECIMAL_TEXT.match(value):
-                return int(value)
+                # Beyond 20 digits it is out of any range of ours (and int() of 4,300 digits would raise).
+                return int(value) if len(value) <= 21 else (self.maximum + 1 if value[0] != "-" else self.minimum - 1)
             raise ValidationError("must be a whole number in decimal digits")
         if isinstance(value, str):
             raise ValidationError("must be a whole number, not a string")
