@@ -539,11 +539,14 @@ class Config(Mapping[str, Any]):
         data_dir: Path,
         file: Path | None,
         sources: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self._values = dict(values)
         self.data_dir = data_dir
         self.file = file
         self.sources: dict[str, str] = dict(sources or {})
+        # The environment it was read with: the next start expands `${VAR}` and WHEELD_* in it too.
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -580,6 +583,7 @@ class Config(Mapping[str, Any]):
             data_dir=self.data_dir,
             file=self.file,
             sources={**self.sources, **dict.fromkeys(changes, "api")},
+            environ=self.environ,
         )
 
 
@@ -752,10 +756,17 @@ def read_file(path: Path) -> dict[str, Any]:
         raise ConfigError("--config", f"file not found: {path}") from None
     except OSError as exc:
         raise ConfigError("--config", f"cannot read {path}: {exc.strerror}") from None
+    return parse_file_text(text, path)
+
+
+def parse_file_text(text: str, path: Path) -> dict[str, Any]:
+    """A config file's YAML text as a nested dict, as a start reads it."""
     try:
         tree = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError("--config", f"{path} is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError("--config", f"{path} nests mappings or lists too deeply") from None
     if tree is None:
         return {}
     if not isinstance(tree, dict):
@@ -805,19 +816,41 @@ def load_config(
     data_dir = (data_dir or Path(environ.get("WHEELD_DATA_DIR") or default_data_dir())).expanduser()
     if file is None and (data_dir / "config.yaml").is_file():
         file = data_dir / "config.yaml"
+    tree = read_file(file) if file is not None else None
+    return _assemble(tree, file, data_dir, flags or {}, environ)
+
+
+def config_from_file_text(text: str, file: Path, data_dir: Path, environ: Mapping[str, str]) -> Config:
+    """The config a start without flags would build from a file holding `text` (the same steps as
+    load_config: YAML, `${VAR}` expansion, WHEELD_* variables, every check); raises ConfigError naming the key."""
+    return _assemble(parse_file_text(text, file), file, data_dir, {}, environ)
+
+
+def file_layer_values(text: str, file: Path, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The checked values a file holding `text` gives, `${VAR}` expanded."""
+    return validate_values(_file_values(parse_file_text(text, file), environ), f"file {file}")
+
+
+def _assemble(
+    tree: Mapping[str, Any] | None,
+    file: Path | None,
+    data_dir: Path,
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+) -> Config:
     values = {key.name: key.default for key in KEYS}
     sources = dict.fromkeys(values, "default")
     layers: list[tuple[str, Mapping[str, Any]]] = []
-    if file is not None:
-        layers.append((f"file {file}", _file_values(read_file(file), environ)))
+    if tree is not None:
+        layers.append((f"file {file}", _file_values(tree, environ)))
     layers.append(("environment", _env_values(environ)))
-    layers.append(("flags", {k: v for k, v in (flags or {}).items() if v is not None}))
+    layers.append(("flags", {k: v for k, v in flags.items() if v is not None}))
     for source, layer in layers:
         checked = validate_values(layer, source)
         values.update(checked)
         sources.update(dict.fromkeys(checked, source.split(" ")[0]))
     check_market_hours(values)
-    return Config(values, data_dir=data_dir, file=file, sources=sources)
+    return Config(values, data_dir=data_dir, file=file, sources=sources, environ=environ)
 
 
 def diff_restart_keys(changes: Iterable[str]) -> list[str]:
@@ -825,10 +858,17 @@ def diff_restart_keys(changes: Iterable[str]) -> list[str]:
     return sorted(name for name in changes if KEYS_BY_NAME[name].restart)
 
 
-def write_file_atomically(path: Path, tree: Mapping[str, Any]) -> None:
-    """Write a nested config as YAML via a temp file and rename, mode 0600 (it may hold secrets)."""
+def render_file(tree: Mapping[str, Any]) -> str:
+    """A nested config as the YAML text written to the file."""
+    try:
+        return yaml.safe_dump(dict(tree), sort_keys=True, default_flow_style=False)
+    except RecursionError:
+        raise ConfigError("body", "nests mappings or lists too deeply") from None
+
+
+def write_file_atomically(path: Path, text: str) -> None:
+    """Write a config file's text via a temp file and rename, mode 0600 (it may hold secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(dict(tree), sort_keys=True, default_flow_style=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".yaml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

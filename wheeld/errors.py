@@ -4,7 +4,7 @@
 |---|---|---|
 | VALIDATION_ERROR | 400 | the request is malformed or a value is out of range |
 | UNAUTHORIZED | 401 | the API token is missing or wrong |
-| FORBIDDEN | 403 | Host or Origin not allowed |
+| FORBIDDEN | 403 | Host not allowed, or a write from another site (Origin, Sec-Fetch-Site, Referer) |
 | NOT_FOUND | 404 | no such resource |
 | METHOD_NOT_ALLOWED | 405 | the path exists, the method does not |
 | CONFLICT | 409 | the resource already exists (unique name, symbol) |

@@ -44,7 +44,7 @@ from wheeld.http.schemas.analytics import (
     Trend,
     TrendQuery,
 )
-from wheeld.http.schemas.common import IdPath, PageQuery
+from wheeld.http.schemas.common import IdPath, PageQuery, numbers_from_text
 from wheeld.http.schemas.jobs import Job, JobIdPath, JobRun, JobUpdate, RunStarted
 from wheeld.http.schemas.opportunities import Opportunity, ScanCriteria, ScanResult
 from wheeld.http.schemas.portfolios import Portfolio, PortfolioCreate, PortfolioSummary, PortfolioUpdate
@@ -82,7 +82,10 @@ _RUN_POLL_SECONDS = 0.05
 def _load(schema: Schema, data: Mapping[str, Any], location: str = "json") -> dict[str, Any]:
     """Validate a request part as the daemon does, with its 400 VALIDATION_ERROR on bad input."""
     try:
-        return schema.load(dict(data))
+        if location == "json":
+            return schema.load(dict(data))
+        with numbers_from_text():
+            return schema.load(dict(data))
     except MarshmallowError as exc:
         # webargs names the location the same way before the daemon's error callback sees it.
         exc.messages = {location: exc.messages}

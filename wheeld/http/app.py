@@ -60,6 +60,9 @@ def create_app(container: Container) -> web.Application:
             middlewares.validation_middleware,
         ],
         client_max_size=MAX_BODY_BYTES,
+        # Bodies are never decompressed (the security middleware answers 415): no zip bombs, and no decoder
+        # errors (an unknown or broken Content-Encoding) answered outside our error envelope.
+        handler_args={"auto_decompress": False},
     )
     app[CONTAINER] = container
     app[POSITIONS_CACHE] = ResponseCache(container.clock)

@@ -13,8 +13,9 @@ from wheeld.http.schemas.common import ErrorEnvelope, envelope
 ERROR_DESCRIPTIONS = {
     400: "VALIDATION_ERROR: malformed JSON, a wrong type, an unknown field or a value out of range",
     401: "UNAUTHORIZED: the API token is required and was missing or wrong",
-    403: "FORBIDDEN: Host or Origin not allowed",
+    403: "FORBIDDEN: Host not allowed, or a write from another site (Origin, Sec-Fetch-Site, Referer)",
     404: "NOT_FOUND: no such resource",
+    415: "VALIDATION_ERROR: the body has a Content-Encoding (bodies are never decompressed)",
     409: "CONFLICT (already exists) or INVALID_STATE (illegal move in the current state)",
     502: "EXTERNAL_API_ERROR: the market-data provider failed and nothing cached could stand in",
     503: "SERVICE_UNAVAILABLE: the database is unreachable",
@@ -58,7 +59,8 @@ def endpoint(
         responses[status] = success
     else:
         responses[status] = {"description": summary}
-    for code in sorted({*ALWAYS, *errors} - ({401} if public else set())):
+    declared = {*ALWAYS, *errors, *((415,) if body is not None else ())}
+    for code in sorted(declared - ({401} if public else set())):
         responses[code] = {"schema": ErrorEnvelope, "description": ERROR_DESCRIPTIONS[code]}
     responses.update(extra_responses or {})
 

@@ -14,6 +14,8 @@ from webargs.aiohttpparser import AIOHTTPParser
 
 from wheeld.errors import ValidationError
 
+MAX_JSON_DEPTH = 32
+
 
 class JsonBodyParser(AIOHTTPParser):
     """webargs' aiohttp parser, but `curl -d '{...}'` (form content type) still counts as JSON."""
@@ -27,7 +29,7 @@ class JsonBodyParser(AIOHTTPParser):
             return core.missing
         try:
             data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:  # ValueError: JSONDecodeError, or an integer of 4300+ digits
             raise ValidationError(
                 "the request body is not valid JSON",
                 {"field": "body", "value": None, "constraint": f"must be valid JSON ({exc})"},
@@ -41,18 +43,22 @@ class JsonBodyParser(AIOHTTPParser):
 
 
 def _unstorable_text(data: Any) -> str | None:
-    """Why some string (keys too) of parsed JSON cannot be stored as text, or None; iterative, so any depth."""
+    """Why parsed JSON cannot be taken: nested beyond MAX_JSON_DEPTH, or some string (keys too) that cannot be
+    stored as text; None when it can. Iterative, so any depth."""
     # "\ud800" is valid JSON but no UTF-8 text: SQLite and our own responses could not hold it. "\u0000" is
     # valid too, but SQLite's length() and trim() stop at a NUL, so a name "\u0000x" looks empty to its CHECK
     # constraint (a 500 the API fuzzer found); no field of ours means anything by a NUL.
-    stack = [data]
+    stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth >= MAX_JSON_DEPTH:
+            # Deeper than any request of ours; the YAML writer and reader of the config file recurse.
+            return f"must not nest arrays or objects more than {MAX_JSON_DEPTH} levels deep"
         if isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
+            stack.extend((key, depth + 1) for key in item)
+            stack.extend((value, depth + 1) for value in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((value, depth + 1) for value in item)
         elif isinstance(item, str):
             if "\x00" in item:
                 return "must not contain NUL characters (\\u0000)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from wheeld import config as cfg
@@ -53,10 +54,34 @@ class ConfigService:
                 )
         return changes
 
-    def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Check proposed changes without applying them."""
+    def _plan(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], str, Path]:
+        """The changes, the file text that would hold them and its path, checked as the next start reads it:
+        the same YAML, `${VAR}` expansion and WHEELD_* variables, so a 200 never leaves a daemon that
+        cannot start. Changes carry the values the next start will use (`${VAR}` expanded)."""
+        changes = self._changes(body)
+        path = self.config.file or (self.config.data_dir / "config.yaml")
+        if not changes:
+            return changes, "", path
         try:
-            changes = self._changes(body)
+            tree = cfg.read_file(path) if path.is_file() else {}
+        except ConfigError as exc:  # edited by hand since start-up: the user's to fix, not ours
+            raise InvalidState(f"cannot update the config file: {exc.problem}", {"file": str(path)}) from None
+        try:
+            text = cfg.render_file(cfg.merge_into_file_tree(tree, changes))
+            cfg.config_from_file_text(text, path, self.config.data_dir, self.config.environ)
+            from_file = cfg.file_layer_values(text, path, self.config.environ)
+        except ConfigError as exc:
+            raise ValidationError(
+                f"the daemon could not start with this change: config {exc.key}: {exc.problem}",
+                {"field": exc.key, "value": _raw(body, exc.key), "constraint": exc.problem},
+            ) from None
+        expanded = {name: from_file.get(name, value) for name, value in changes.items()}
+        return {k: v for k, v in expanded.items() if self.config[k] != v}, text, path
+
+    def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Check proposed changes without applying them (the same checks as an update)."""
+        try:
+            changes, _, _ = self._plan(body)
         except ValidationError as exc:
             return {
                 "valid": False,
@@ -74,17 +99,11 @@ class ConfigService:
     async def update(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Validate, persist atomically to the config file, apply what can be applied live."""
         async with self._lock:
-            changes = self._changes(body)
+            changes, text, path = self._plan(body)
             overridden = sorted(k for k in changes if self.config.sources.get(k) in ("environment", "flags"))
-            path = self.config.file or (self.config.data_dir / "config.yaml")
             if changes:
                 try:
-                    tree = cfg.read_file(path) if path.is_file() else {}
-                except ConfigError as exc:  # edited by hand since start-up: the user's to fix, not ours
-                    raise InvalidState(f"cannot update the config file: {exc.problem}", {"file": str(path)}) from None
-                merged = cfg.merge_into_file_tree(tree, changes)
-                try:
-                    await asyncio.to_thread(cfg.write_file_atomically, path, merged)
+                    await asyncio.to_thread(cfg.write_file_atomically, path, text)
                 except OSError as exc:  # a read-only or vanished directory: nothing changed, say why
                     raise InvalidState(
                         f"cannot write the config file {path}: {exc.strerror or exc}", {"file": str(path)}
@@ -101,3 +120,9 @@ class ConfigService:
                 "overridden_at_start": overridden,
                 "file": str(path),
             }
+
+
+def _raw(body: Mapping[str, Any], key: str) -> Any:
+    """The value the request gave for a dotted key (for the error's details), else None."""
+    value = cfg.flatten(body).get(key) if isinstance(body, Mapping) else None
+    return value if isinstance(value, str | int | float | bool) else None

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +19,85 @@ from wheeld.services.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("1000000000")  # a billion dollars: far beyond any single wheel
+# The one id pattern: only canonical decimal ids name a resource (`+2`, ` 3`, `02`, `0` name none).
+ID_PATTERN = "[1-9][0-9]*"
+_DECIMAL_TEXT = re.compile(rf"(0|-?{ID_PATTERN})\Z")  # an integer in a query or path: the id pattern, signed
+_NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]{0,19})(\.[0-9]{1,20})?\Z")
+_numbers_from_text: ContextVar[bool] = ContextVar("numbers_from_text", default=False)
+
+
+@contextmanager
+def numbers_from_text() -> Iterator[None]:
+    """While loading a query string or a path, whose values are text: numbers come as decimal digits.
+    Outside it (a JSON body) a number must be a JSON number: `"2"` is refused, never converted."""
+    token = _numbers_from_text.set(True)
+    try:
+        yield
+    finally:
+        _numbers_from_text.reset(token)
+
+
+def _range(minimum: float, maximum: float) -> validate.Range:
+    return validate.Range(min=minimum, max=maximum, error="must be between {min} and {max}")
+
+
+class WholeNumber(fields.Integer):
+    """An integer within [minimum, maximum] (shown in the spec). In a JSON body only a JSON integer: `1.5`,
+    `2.0`, `true` and `"2"` are refused, never truncated or converted; in a query or path only canonical
+    decimal digits (`2`, not `+2`, `02`, ` 2` or `1e3`)."""
+
+    def __init__(self, *, minimum: int, maximum: int, **kwargs: Any) -> None:
+        extra = kwargs.pop("validate", None)
+        validators = [_range(minimum, maximum), *([] if extra is None else [extra] if callable(extra) else extra)]
+        super().__init__(strict=True, validate=validators, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise ValidationError("must be a whole number, not true or false")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            if not (math.isfinite(value) and value.is_integer()):
+                raise ValidationError("must be a whole number")
+            if not self.minimum <= value <= self.maximum:  # 1e29: a whole number, far out of range
+                raise ValidationError(f"must be between {self.minimum} and {self.maximum}")
+            raise ValidationError(f"must be a whole number written without a decimal point ({int(value)})")
+        if isinstance(value, str) and _numbers_from_text.get():
+            if _DECIMAL_TEXT.match(value):
+                # Beyond 20 digits it is out of any range of ours (and int() of 4,300 digits would raise).
+                return int(value) if len(value) <= 21 else (self.maximum + 1 if value[0] != "-" else self.minimum - 1)
+            raise ValidationError("must be a whole number in decimal digits")
+        if isinstance(value, str):
+            raise ValidationError("must be a whole number, not a string")
+        raise ValidationError("must be a whole number")
+
+
+class RealNumber(fields.Float):
+    """A finite number within [minimum, maximum] (shown in the spec); a JSON number in a body (`"2"` and
+    `true` are refused), plain decimal notation in a query."""
+
+    def __init__(self, *, minimum: float, maximum: float, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, validate=_range(minimum, maximum), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool):
+            raise ValidationError("must be a number, not true or false")
+        if isinstance(value, str) and _numbers_from_text.get():
+            if not _NUMBER_TEXT.match(value):
+                raise ValidationError("must be a number in decimal notation")
+            return float(value)
+        if isinstance(value, str):
+            raise ValidationError("must be a number, not a string")
+        if not isinstance(value, int | float):
+            raise ValidationError("must be a number")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValidationError("must be a finite number")
+        return number
 
 
 class Money(fields.Field):
@@ -36,6 +120,10 @@ class Money(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValidationError("must be a number")
+        if isinstance(value, str) and not _numbers_from_text.get():
+            raise ValidationError("must be a number, not a string")
+        if isinstance(value, int) and abs(value) > 10**30:
+            raise ValidationError(f"must be <= {MAX_MONEY}" if value > 0 else f"must be >= {self.minimum}")
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
@@ -52,6 +140,18 @@ class Money(fields.Field):
         if self.places == 2:
             return int(amount * 100)
         return amount  # finer prices (premium per share) stay Decimal; the service converts
+
+
+class MoneyIn(Money):
+    """Money a client sends: its range (minimum, maximum) is shown in the spec. (Figures the API returns use
+    Money: a P&L may well be negative.)"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata.setdefault("minimum", float(self.minimum))
+        self.metadata.setdefault("maximum", float(MAX_MONEY))
+        if not self.allow_zero:
+            self.metadata.setdefault("exclusiveMinimum", True)
 
 
 class Symbol(fields.String):
@@ -96,22 +196,31 @@ class AwareDateTime(fields.AwareDateTime):
         super().__init__(default_timezone=dt.UTC, **kwargs)
 
 
-def id_field(**kwargs: Any) -> fields.Integer:
-    """A positive integer id within SQLite's range."""
-    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def id_field(**kwargs: Any) -> WholeNumber:
+    """A positive integer id within SQLite's range (canonical digits in a path or query: ID_PATTERN)."""
+    return WholeNumber(minimum=1, maximum=MAX_ID, **kwargs)
 
 
 class IdPath(Schema):
-    """`{id}` in the path."""
+    """`{id}` in the path: a canonical decimal id (ID_PATTERN), else the path names nothing (404)."""
 
     id = id_field(required=True, metadata={"description": "Resource id"})
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: "yes" or 1 for a flag is a client bug, not a truthy value."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
 
 
 class PageQuery(Schema):
     """`page` and `page_size` of a list."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = WholeNumber(minimum=1, maximum=1_000_000, load_default=1)
+    page_size = WholeNumber(minimum=1, maximum=MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE)
 
 
 class Pagination(Schema):

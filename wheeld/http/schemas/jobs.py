@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from wheeld.http.schemas.common import MAX_ID, PageQuery, Timestamp
+from wheeld.http.schemas.common import MAX_ID, PageQuery, StrictBoolean, Timestamp, WholeNumber
 from wheeld.scheduler.jobs import (
     FINAL_RUN_STATUSES,
     JOB_KINDS,
@@ -19,15 +17,6 @@ from wheeld.scheduler.triggers import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 
 JOB_ID_PATTERN = r"^[a-z0-9_:.-]{1,80}$"
 JOB_STATUSES = ["running", "disabled", "no_handler", "scheduled", "idle"]
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true or false only: "yes" or 1 for a flag is a client bug, not a truthy value."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValidationError("must be true or false")
-        return value
 
 
 class JobIdPath(Schema):
@@ -45,8 +34,9 @@ class Trigger(Schema):
     (five cron fields, New York time)."""
 
     type = fields.String(required=True, validate=validate.OneOf(TRIGGER_TYPES), metadata={"example": "interval"})
-    seconds = fields.Integer(
-        strict=True,
+    seconds = WholeNumber(
+        minimum=MIN_INTERVAL_SECONDS,
+        maximum=MAX_INTERVAL_SECONDS,
         metadata={
             "description": f"interval: {MIN_INTERVAL_SECONDS} to {MAX_INTERVAL_SECONDS} seconds",
             "example": 300,
@@ -94,13 +84,11 @@ class JobUpdate(Schema):
     enabled = StrictBoolean()
     market_hours_only = StrictBoolean()
     trigger = fields.Nested(Trigger)
-    timeout_seconds = fields.Integer(
-        strict=True, validate=validate.Range(min=MIN_TIMEOUT_SECONDS, max=MAX_TIMEOUT_SECONDS)
-    )
-    scope = fields.Integer(
-        strict=True,
+    timeout_seconds = WholeNumber(minimum=MIN_TIMEOUT_SECONDS, maximum=MAX_TIMEOUT_SECONDS)
+    scope = WholeNumber(
+        minimum=1,
+        maximum=MAX_ID,
         allow_none=True,
-        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Portfolio id, or null for every portfolio"},
     )
     description = fields.String(validate=validate.Length(max=500))

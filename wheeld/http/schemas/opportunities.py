@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from wheeld.http.schemas.common import Money, PageQuery, Timestamp, id_field
+from wheeld.http.schemas.common import Money, PageQuery, RealNumber, Timestamp, WholeNumber, id_field
 from wheeld.http.schemas.recommendations import TRENDS, TradeWarning
 from wheeld.http.schemas.wheels import DIRECTIONS, Profile
 
@@ -14,20 +14,20 @@ EARNINGS_RULES = ["penalize", "exclude"]
 class ScanCriteria(Schema):
     """What to look for; every field defaults to its `opportunities.*` config key."""
 
-    min_iv_rank = fields.Float(validate=validate.Range(min=0, max=100), metadata={"example": 20})
-    min_annualized_yield_pct = fields.Float(validate=validate.Range(min=0, max=1000), metadata={"example": 12})
+    min_iv_rank = RealNumber(minimum=0, maximum=100, metadata={"example": 20})
+    min_annualized_yield_pct = RealNumber(minimum=0, maximum=1000, metadata={"example": 12})
     earnings = fields.String(
         validate=validate.OneOf(EARNINGS_RULES),
         metadata={"description": "Earnings before the put's expiration: penalize the score or exclude"},
     )
-    earnings_penalty = fields.Float(validate=validate.Range(min=0, max=100))
-    min_open_interest = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    max_spread_pct = fields.Float(validate=validate.Range(min=0, max=200))
+    earnings_penalty = RealNumber(minimum=0, maximum=100)
+    min_open_interest = WholeNumber(minimum=0, maximum=1_000_000)
+    max_spread_pct = RealNumber(minimum=0, maximum=200)
     profile = Profile(
         allow_none=True,
         metadata={"description": "One profile for every candidate; default: each candidate's own"},
     )
-    top_n = fields.Integer(validate=validate.Range(min=1, max=500))
+    top_n = WholeNumber(minimum=1, maximum=500)
     portfolio_id = id_field(metadata={"description": "Scan one portfolio's wheels and watchlist (with the global one)"})
 
 

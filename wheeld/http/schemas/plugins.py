@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from wheeld.http.schemas.common import PageQuery
+from wheeld.http.schemas.common import PageQuery, WholeNumber
 from wheeld.http.schemas.jobs import Job, StrictBoolean, Trigger
 from wheeld.plugins.base import NAME_PATTERN
 from wheeld.plugins.discovery import SOURCES
@@ -101,9 +101,7 @@ class PluginUpdate(Schema):
     enabled = StrictBoolean(metadata={"description": "false unschedules it (like DELETE), true schedules it"})
     schedule = fields.Nested(Trigger, metadata={"description": "Its job's trigger (validated)"})
     market_hours_only = StrictBoolean()
-    timeout_seconds = fields.Integer(
-        strict=True, validate=validate.Range(min=MIN_TIMEOUT_SECONDS, max=MAX_TIMEOUT_SECONDS)
-    )
+    timeout_seconds = WholeNumber(minimum=MIN_TIMEOUT_SECONDS, maximum=MAX_TIMEOUT_SECONDS)
     config = fields.Dict(
         keys=fields.String(),
         metadata={"description": "Settings merged over the stored ones and checked by its schema; null resets a key"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from wheeld.http.schemas.common import Money, PageQuery, Timestamp
+from wheeld.http.schemas.common import Money, MoneyIn, PageQuery, Timestamp
 
 
 def _not_blank(value: str) -> None:
@@ -21,7 +21,7 @@ class PortfolioCreate(Schema):
 
     name = fields.String(required=True, validate=_NAME, metadata={"example": "Income"})
     description = fields.String(load_default="", validate=validate.Length(max=1000))
-    default_capital = Money(
+    default_capital = MoneyIn(
         load_default=0,
         attribute="default_capital_cents",
         metadata={"example": 50000.0, "description": "Capital a new wheel gets by default"},
@@ -33,7 +33,7 @@ class PortfolioUpdate(Schema):
 
     name = fields.String(validate=_NAME)
     description = fields.String(validate=validate.Length(max=1000))
-    default_capital = Money(attribute="default_capital_cents")
+    default_capital = MoneyIn(attribute="default_capital_cents")
     is_default = fields.Boolean(
         validate=validate.Equal(True), metadata={"description": "true makes this the default portfolio"}
     )

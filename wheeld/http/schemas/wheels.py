@@ -7,12 +7,24 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wheeld.domain.vocabulary import normalize_profile
-from wheeld.http.schemas.common import AwareDateTime, IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
+from wheeld.http.schemas.common import (
+    AwareDateTime,
+    IsoDate,
+    Money,
+    MoneyIn,
+    PageQuery,
+    StrictBoolean,
+    Symbol,
+    Timestamp,
+    WholeNumber,
+    id_field,
+)
 
 STATES = ["cash", "short_put", "shares", "short_call"]
 OUTCOMES = ["open", "expired", "assigned", "closed", "rolled"]
 DIRECTIONS = ["put", "call"]
 MAX_CONTRACTS = 10_000
+MAX_SHARES = 10_000_000
 
 
 class Profile(fields.String):
@@ -31,16 +43,17 @@ class WheelCreate(Schema):
 
     symbol = Symbol(required=True)
     profile = Profile(load_default="moderate", metadata={"example": "moderate"})
-    capital_allocated = Money(
+    capital_allocated = MoneyIn(
         attribute="capital_allocated_cents",
         metadata={"example": 20000.0, "description": "Defaults to the portfolio's default capital"},
     )
     starting_direction = fields.String(load_default="put", validate=validate.OneOf(DIRECTIONS))
-    shares = fields.Integer(
-        validate=validate.Range(min=1, max=10_000_000),
+    shares = WholeNumber(
+        minimum=1,
+        maximum=MAX_SHARES,
         metadata={"description": "Shares held (starting_direction call)"},
     )
-    cost_basis = Money(
+    cost_basis = MoneyIn(
         attribute="cost_basis_cents",
         allow_zero=False,
         metadata={"description": "Entry price per share (starting_direction call)"},
@@ -52,9 +65,9 @@ class WheelUpdate(Schema):
     """Changes to a wheel; `archived` hides it from active lists (its trades stay in every total)."""
 
     profile = Profile()
-    capital_allocated = Money(attribute="capital_allocated_cents")
+    capital_allocated = MoneyIn(attribute="capital_allocated_cents")
     notes = fields.String(validate=validate.Length(max=2000))
-    archived = fields.Boolean()
+    archived = StrictBoolean()
 
 
 class Warning(Schema):
@@ -157,15 +170,15 @@ class TradeCreate(Schema):
     """Record a short option: exactly one of total_premium and premium_per_share."""
 
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
-    strike = Money(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 180.0})
+    strike = MoneyIn(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 180.0})
     expiration_date = IsoDate(required=True, metadata={"example": "2026-12-18"})
-    contracts = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_CONTRACTS))
-    total_premium = Money(
+    contracts = WholeNumber(minimum=1, maximum=MAX_CONTRACTS, required=True)
+    total_premium = MoneyIn(
         attribute="total_premium_cents",
         metadata={"example": 235.0, "description": "premium per share × 100 × contracts"},
     )
-    premium_per_share = Money(places=4, metadata={"example": 2.35})
-    fees = Money(attribute="fees_cents", metadata={"example": 0.65})
+    premium_per_share = MoneyIn(places=4, metadata={"example": 2.35})
+    fees = MoneyIn(attribute="fees_cents", metadata={"example": 0.65})
     notes = fields.String(validate=validate.Length(max=2000))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
     opened_at = AwareDateTime(metadata={"description": "Defaults to now; past dates back-fill history"})
@@ -188,34 +201,35 @@ class TradeUpdate(Schema):
 
     notes = fields.String(validate=validate.Length(max=2000))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
-    fees = Money(attribute="fees_cents")
+    fees = MoneyIn(attribute="fees_cents")
 
 
 class Settle(Schema):
     """How an open option ended."""
 
     outcome = fields.String(required=True, validate=validate.OneOf(["expired", "assigned", "closed"]))
-    stock_price_at_expiry = Money(attribute="stock_price_at_expiry_cents", metadata={"example": 183.2})
-    close_cost = Money(
+    stock_price_at_expiry = MoneyIn(attribute="stock_price_at_expiry_cents", metadata={"example": 183.2})
+    close_cost = MoneyIn(
         attribute="close_cost_cents",
         metadata={"description": "Total debit paid to buy back (closed only)", "example": 60.0},
     )
-    fees = Money(attribute="fees_cents", metadata={"description": "Fees of the settlement, added to the trade's"})
+    fees = MoneyIn(attribute="fees_cents", metadata={"description": "Fees of the settlement, added to the trade's"})
     settled_at = AwareDateTime(metadata={"description": "Defaults to now; any date is accepted"})
 
 
 class RollNew(Schema):
     """The replacement contract of a roll (same direction)."""
 
-    strike = Money(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 175.0})
+    strike = MoneyIn(required=True, allow_zero=False, attribute="strike_cents", metadata={"example": 175.0})
     expiration_date = IsoDate(required=True, metadata={"example": "2027-01-15"})
-    contracts = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_CONTRACTS),
+    contracts = WholeNumber(
+        minimum=1,
+        maximum=MAX_CONTRACTS,
         metadata={"description": "Defaults to the rolled trade's"},
     )
-    total_premium = Money(attribute="total_premium_cents")
-    premium_per_share = Money(places=4)
-    fees = Money(attribute="fees_cents")
+    total_premium = MoneyIn(attribute="total_premium_cents")
+    premium_per_share = MoneyIn(places=4)
+    fees = MoneyIn(attribute="fees_cents")
     notes = fields.String(validate=validate.Length(max=2000))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
 
@@ -228,8 +242,8 @@ class RollNew(Schema):
 class Roll(Schema):
     """Buy back the open option and sell the next one."""
 
-    close_cost = Money(required=True, attribute="close_cost_cents", metadata={"example": 410.0})
-    fees = Money(attribute="fees_cents", metadata={"description": "Fees of the buy-back"})
+    close_cost = MoneyIn(required=True, attribute="close_cost_cents", metadata={"example": 410.0})
+    fees = MoneyIn(attribute="fees_cents", metadata={"description": "Fees of the buy-back"})
     rolled_at = AwareDateTime()
     new = fields.Nested(RollNew, required=True)
 
