@@ -161,7 +161,7 @@ def test_form_errors_are_shown_at_the_field_and_keep_what_was_typed(server: Dash
     field(page, "record-form", "expiration_date").fill("2026-12-18")
     field(page, "record-form", "premium_per_share").fill("0.64")
     page.get_by_role("button", name="Record trade").click()
-    expect(field_error(page, "record-form", "strike")).to_have_text("must be a number")
+    expect(field_error(page, "record-form", "strike")).to_have_text("must be a number, not a string")
     expect(field(page, "record-form", "strike")).to_have_attribute("aria-invalid", "true")
     expect(field(page, "record-form", "strike")).to_have_value("abc")
     expect(field(page, "record-form", "premium_per_share")).to_have_value("0.64")
