@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from wheeld.domain.broker_plan import parse_shares
 from wheeld.errors import ValidationError
@@ -79,7 +79,7 @@ async def _upload(request: web.Request) -> tuple[str, str | None]:
     if request.content_type.startswith("multipart/"):
         raw, reader = b"", await request.multipart()
         async for part in reader:
-            if not isinstance(part, web.BodyPartReader):  # a nested multipart: not ours
+            if not isinstance(part, BodyPartReader):  # a nested multipart: not ours
                 continue
             if part.name == "shares":
                 shares = await part.text()
@@ -115,6 +115,21 @@ async def create_import(request: web.Request) -> web.Response:
     shares = parse_shares(",".join(s for s in (q.get("shares"), shares_field) if s))
     report = await c.imports.import_schwab_csv(text, q.get("portfolio_id"), q["dry_run"], shares)
     return ok(report, c.clock.now(), REPORT, status=200 if q["dry_run"] else 201)
+
+
+# The body is CSV, not JSON: described by hand (the endpoint helper documents marshmallow JSON bodies).
+_CSV_BODY = {
+    "in": "body",
+    "name": "body",
+    "required": True,
+    "description": "The CSV export as exported by Schwab (text/csv), or multipart/form-data with a `file` part",
+    "schema": {"type": "string", "example": '"Date","Action","Symbol","Description","Quantity","Price",'
+               '"Fees & Comm","Amount"\n"11/02/2026","Sell to Open","KO 12/18/2026 60.00 P","PUT COCA COLA CO",'
+               '"1","$0.85","$0.65","$84.35"'},
+}  # fmt: skip
+for _spec in (create_import.__apispec__, create_import.__apispec_original__):  # type: ignore[attr-defined]
+    _spec["parameters"].append(_CSV_BODY)
+    _spec["consumes"] = ["text/csv", "multipart/form-data"]
 
 
 @endpoint(

@@ -15,10 +15,7 @@ class ImportQuery(Schema):
     source = fields.String(
         required=True,
         validate=validate.OneOf(["schwab-csv"]),
-        metadata={
-            "description": "schwab-csv: Schwab's transaction history export, as the body",
-            "example": "schwab-csv",
-        },
+        metadata={"description": "schwab-csv: Schwab's transaction history export, as the body"},
     )
     portfolio_id = id_field(metadata={"description": "Default: the default portfolio"})
     dry_run = fields.Boolean(load_default=False, metadata={"description": "Plan and report; write nothing"})
@@ -26,8 +23,7 @@ class ImportQuery(Schema):
         validate=validate.Length(max=2000),
         metadata={
             "description": "Shares held before the export, for covered calls: SYMBOL=COUNT@COST, comma-separated"
-            " (a multipart body may carry a `shares` field instead)",
-            "example": "KO=300@52.10",
+            " (a multipart body may carry a `shares` field instead), e.g. KO=300@52.10",
         },
     )
 
