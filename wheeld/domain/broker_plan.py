@@ -136,6 +136,8 @@ class _Symbol:
     unclaimed: list[KnownTrade]
     pool: list[BrokerRow] = field(default_factory=list)
     longs: set[Contract] = field(default_factory=set)
+    # hand-recorded trades whose sale a row matched: their settlement may be matched next
+    matched: list[KnownTrade] = field(default_factory=list)
 
 
 def _bad(row: BrokerRow, reason: str) -> ValidationError:
@@ -215,6 +217,7 @@ class _Planner:
         for trade in same:
             state.unclaimed.remove(trade)
             if trade.contracts == row.quantity:
+                state.matched.append(trade)
                 return Step(StepKind.MATCH, row, f"recorded by hand as trade {trade.trade_id}", trade_id=trade.trade_id)
             return Step(
                 StepKind.CONFLICT,
@@ -302,9 +305,12 @@ class _Planner:
 
     def not_open(self, row: BrokerRow, state: _Symbol) -> Step:
         assert row.contract is not None
-        for trade in state.unclaimed:
-            if trade.contract == row.contract and trade.outcome in _HAND_OUTCOMES[row.kind]:
-                state.unclaimed.remove(trade)
+        for pile in (state.matched, state.unclaimed):
+            trade = next(
+                (t for t in pile if t.contract == row.contract and t.outcome in _HAND_OUTCOMES[row.kind]), None
+            )
+            if trade is not None:
+                pile.remove(trade)
                 return Step(StepKind.MATCH, row, f"settled by hand in trade {trade.trade_id}", trade_id=trade.trade_id)
         if row.contract in state.longs:
             return Step(StepKind.SKIP, row, "a long option (bought to open): not part of the wheel")
