@@ -40,18 +40,19 @@ async def active_wheels(conn: aiosqlite.Connection, portfolio_id: int, symbols: 
     )
 
 
-async def portfolio_trades(conn: aiosqlite.Connection, portfolio_id: int, symbols: list[str]) -> list[Row]:
-    """Every trade of the portfolio on these symbols, flagged when an import created or matched it."""
+async def portfolio_trades(conn: aiosqlite.Connection, portfolio_id: int, symbols: list[str], source: str) -> list[Row]:
+    """Every trade of the portfolio on these symbols, flagged when an import from `source` created or matched it."""
     if not symbols:
         return []
     return await fetch_all(
         conn,
         "SELECT t.id, t.wheel_id, t.symbol, t.direction, t.strike_cents, t.expiration_date, t.contracts,"
         " t.outcome, t.opened_on,"
-        " EXISTS (SELECT 1 FROM broker_import_rows r WHERE r.trade_id = t.id) AS imported"
+        " EXISTS (SELECT 1 FROM broker_import_rows r JOIN broker_imports i ON i.id = r.import_id"
+        "  WHERE r.trade_id = t.id AND i.source = ?) AS imported"
         " FROM trades t JOIN wheels w ON w.id = t.wheel_id"
         f" WHERE w.portfolio_id = ? AND t.symbol IN ({_marks(symbols)}) ORDER BY t.id",
-        [portfolio_id, *symbols],
+        [source, portfolio_id, *symbols],
     )
 
 

@@ -297,8 +297,11 @@ class _Planner:
         stock = self.stock_row(row) if outcome is Outcome.ASSIGNED else None
         if stock is not None:
             self.used.add(stock.key)
+        notes = [f"{row.quantity} of {row.quantity + state.contracts} contracts"] if done.remaining else []
+        if outcome is Outcome.ASSIGNED and stock is None:
+            notes.append("no matching stock row")
         return Step(
-            StepKind.SETTLE, row, "" if stock or outcome is not Outcome.ASSIGNED else "no matching stock row",
+            StepKind.SETTLE, row, "; ".join(notes),
             outcome=outcome, contracts=row.quantity, partial=done.remaining is not None, close_cost_cents=cost,
             close_fees_cents=row.fees_cents, contract=row.contract, also=(stock,) if stock else (),
         )  # fmt: skip

@@ -86,11 +86,12 @@ class BrokerRow:
     fees_cents: int
     amount_cents: int | None  # signed: credits positive, debits negative
     description: str = ""
+    ref: str = ""  # how the broker names it, when not by a line (the API's transaction id)
 
     @property
     def where(self) -> str:
         """How a report names this row."""
-        return f"line {self.line}"
+        return self.ref or f"line {self.line}"
 
 
 def parse_dollars(text: str) -> Decimal | None:

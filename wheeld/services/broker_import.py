@@ -21,6 +21,7 @@ from wheeld.db import trades as trade_repo
 from wheeld.db.connection import Database
 from wheeld.domain.broker_plan import KnownTrade, Plan, Shares, Step, StepKind, SymbolBook, plan_import
 from wheeld.domain.broker_rows import BrokerRow, Contract, parse_schwab_csv
+from wheeld.domain.schwab_transactions import parse_schwab_transactions
 from wheeld.domain.vocabulary import Direction, Outcome, WheelState
 from wheeld.domain.wheel_state import WheelPosition
 from wheeld.errors import Conflict, InvalidState, NotFound, WheeldError
@@ -84,6 +85,13 @@ class BrokerImportService:
         """Import Schwab's transaction history export (CSV text)."""
         return await self.run(ImportRequest("schwab-csv", parse_schwab_csv(text), portfolio, dry_run, shares))
 
+    async def import_schwab_api(
+        self, transactions: list[Any], portfolio: int | str | None, dry_run: bool, shares: Mapping[str, Shares]
+    ) -> dict[str, Any]:
+        """Import what Schwab's transactions endpoint answered (decoded JSON)."""
+        rows = parse_schwab_transactions(transactions)
+        return await self.run(ImportRequest("schwab", rows, portfolio, dry_run, shares))
+
     async def get(self, import_id: int) -> dict[str, Any]:
         """The report of an earlier import, as it was written."""
         row = await repo.get_import(self.db.reader, import_id)
@@ -91,11 +99,14 @@ class BrokerImportService:
             raise NotFound(f"import {import_id} not found", {"import_id": import_id})
         return dict(json.loads(row["report"]))
 
-    async def _books(self, conn: aiosqlite.Connection, portfolio_id: int, symbols: list[str]) -> dict[str, SymbolBook]:
+    async def _books(
+        self, conn: aiosqlite.Connection, portfolio_id: int, symbols: list[str], source: str
+    ) -> dict[str, SymbolBook]:
+        """What the portfolio holds per symbol; trades another source imported count as recorded by hand."""
         wheels = {w["symbol"]: w for w in await repo.active_wheels(conn, portfolio_id, symbols)}
         trades: dict[str, list[KnownTrade]] = {}
         opens: dict[int, Any] = {}
-        for t in await repo.portfolio_trades(conn, portfolio_id, symbols):
+        for t in await repo.portfolio_trades(conn, portfolio_id, symbols, source):
             known = KnownTrade(
                 t["id"], _contract(t), date.fromisoformat(t["opened_on"]), t["contracts"], Outcome(t["outcome"]),
                 bool(t["imported"]),
@@ -121,7 +132,9 @@ class BrokerImportService:
     async def _run_in(self, conn: aiosqlite.Connection, portfolio_id: int, request: ImportRequest) -> dict[str, Any]:
         symbols = sorted({r.symbol for r in request.rows if r.symbol})
         known = await repo.known_keys(conn, request.broker, [r.key for r in request.rows])
-        plan = plan_import(request.rows, await self._books(conn, portfolio_id, symbols), known, request.shares)
+        plan = plan_import(
+            request.rows, await self._books(conn, portfolio_id, symbols, request.source), known, request.shares
+        )
         if plan.conflicts and not request.dry_run:
             raise Conflict(
                 f"{len(plan.conflicts)} row(s) conflict with what wheeld holds; nothing was imported"
