@@ -9,7 +9,7 @@ from wheeld.errors import ValidationError
 from wheeld.http.envelope import ok
 from wheeld.http.keys import CONTAINER, PATH, QUERY
 from wheeld.http.openapi import endpoint
-from wheeld.http.schemas.common import IdPath
+from wheeld.http.schemas.common import IdPath, envelope
 from wheeld.http.schemas.imports import ImportQuery, ImportReport
 
 REPORT = ImportReport()
@@ -107,6 +107,18 @@ async def _upload(request: web.Request) -> tuple[str, str | None]:
     example=EXAMPLE,
     query=ImportQuery,
     errors=(404, 409),
+    extra_responses={
+        200: {
+            "schema": envelope(ImportReport),
+            "description": "A dry run: what would be done; nothing is written (`id` is null)",
+            "examples": {
+                "application/json": {
+                    "data": {**EXAMPLE, "id": None, "dry_run": True},
+                    "timestamp": "2026-11-25T15:30:00Z",
+                }
+            },
+        }
+    },
 )
 async def create_import(request: web.Request) -> web.Response:
     """POST /api/v1/imports"""
