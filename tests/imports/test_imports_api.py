@@ -258,3 +258,19 @@ async def test_a_file_that_is_not_a_schwab_export_is_refused_clearly(client) -> 
         "VALIDATION_ERROR",
     )
     await error_of(await client.get("/api/v1/imports/99"), 404, "NOT_FOUND")
+
+
+async def test_a_malformed_multipart_body_is_a_400(client) -> None:
+    # Found by the API fuzzer: a CSV sent as multipart without its part headers.
+    await _portfolio(client)
+    for content_type in ("multipart/form-data; boundary=x", "multipart/form-data"):
+        await error_of(
+            await client.post(
+                "/api/v1/imports",
+                params={"source": "schwab-csv"},
+                data=f"--x\r\n{HEADER}\r\n--x--\r\n",
+                headers={"Content-Type": content_type},
+            ),
+            400,
+            "VALIDATION_ERROR",
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from wheeld.domain.broker_plan import parse_shares
 from wheeld.errors import ValidationError
@@ -77,14 +78,18 @@ async def _upload(request: web.Request) -> tuple[str, str | None]:
     """The CSV text (raw text/csv body, or a multipart `file` part) and a multipart `shares` field."""
     shares = None
     if request.content_type.startswith("multipart/"):
-        raw, reader = b"", await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader):  # a nested multipart: not ours
-                continue
-            if part.name == "shares":
-                shares = await part.text()
-            elif part.name == "file" or part.filename:
-                raw = await part.read()
+        raw = b""
+        try:
+            async for part in await request.multipart():
+                if not isinstance(part, BodyPartReader):  # a nested multipart: not ours
+                    continue
+                if part.name == "shares":
+                    shares = await part.text()
+                elif part.name == "file" or part.filename:
+                    raw = await part.read()
+        except (HttpProcessingError, ValueError, AssertionError, UnicodeDecodeError) as exc:
+            # aiohttp's multipart reader asserts and raises on a malformed body: the client's error, not ours
+            raise ValidationError.field("body", None, f"a malformed multipart body ({type(exc).__name__})") from None
     else:
         raw = await request.read()
     if not raw.strip():
