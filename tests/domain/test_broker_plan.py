@@ -157,7 +157,7 @@ def test_parse_shares(text: str, given: dict[str, Shares]) -> None:
     assert parse_shares(text) == given
 
 
-@pytest.mark.parametrize("text", ["KO", "KO=150@50", "KO=100@", "=100@50", "KO=100@-1"])
+@pytest.mark.parametrize("text", ["KO", "KO=0@50", "KO=100@", "=100@50", "KO=100@-1", "KO=1.5@50"])
 def test_bad_shares(text: str) -> None:
     with pytest.raises(ValidationError):
         parse_shares(text)

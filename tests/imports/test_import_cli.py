@@ -56,7 +56,7 @@ def test_the_command_line_prints_the_report_and_exits_0(config: Config, capsys: 
     out = capsys.readouterr().out
     assert code == 0 and '"dry_run": true' in out and '"open": 5' in out
     bad = cli_daemon.main(["import-broker", "schwab-csv", str(HISTORY), "--data-dir", str(config.data_dir),
-                           "--shares", "KO=150@60"])  # fmt: skip
+                           "--shares", "KO=0@60"])  # fmt: skip
     assert bad == 2 and "SYMBOL=COUNT@COST" in capsys.readouterr().err
 
 

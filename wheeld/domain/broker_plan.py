@@ -12,11 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
-from wheeld.domain.broker_rows import BrokerRow, Contract, Kind
-from wheeld.domain.money import to_cents
+from wheeld.domain.broker_rows import BrokerRow, Contract, Kind, Shares, parse_shares
 from wheeld.domain.vocabulary import SHARES_PER_CONTRACT, Direction, Outcome, WheelState
 from wheeld.domain.wheel_state import OpenTerms, WheelPosition, check_open, roll, settle, share_of
 from wheeld.errors import InvalidState, ValidationError
+
+__all__ = ["KnownTrade", "Plan", "Shares", "Step", "StepKind", "SymbolBook", "Tally", "parse_shares", "plan_import"]
 
 # Within a day: assignments, then expirations (they free the wheel), then stock rows (an assignment's
 # shares, shares bought for a call), then buy-backs, then sales (so a buy-back and a sale make a roll).
@@ -65,14 +66,6 @@ class SymbolBook:
     open_contract: Contract | None = None
     open_contracts: int = 0
     trades: tuple[KnownTrade, ...] = ()
-
-
-@dataclass(frozen=True)
-class Shares:
-    """Shares a covered call stands on: given by the trader (`--shares`) or bought earlier in the file."""
-
-    count: int
-    cost_cents: int  # per share
 
 
 @dataclass(frozen=True)
@@ -377,24 +370,3 @@ def plan_import(
     `shares` are the trader's word for shares held before the export (`--shares KO=300@52.10`).
     """
     return _Planner(rows, books, known_keys, shares or {}).run()
-
-
-def parse_shares(text: str) -> dict[str, Shares]:
-    """`KO=300@52.10,AAPL=100@180` → shares per symbol (a ValidationError names the bad part)."""
-    given: dict[str, Shares] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        symbol, _, rest = part.partition("=")
-        count, _, cost = rest.partition("@")
-        try:
-            shares, cost_cents = int(count), to_cents(cost)
-        except ValueError:
-            shares, cost_cents = 0, 0
-        symbol = symbol.strip().upper()
-        if not symbol or shares <= 0 or cost_cents <= 0 or shares % SHARES_PER_CONTRACT:
-            raise ValidationError.field(
-                "shares", part, "SYMBOL=COUNT@COST with a count in whole lots of 100 and a cost per share > 0"
-            )
-        given[symbol] = Shares(shares, cost_cents)
-    return given

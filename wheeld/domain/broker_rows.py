@@ -21,6 +21,7 @@ from wheeld.domain.vocabulary import Direction
 from wheeld.errors import ValidationError
 
 SCHWAB = "schwab"
+
 COLUMNS = ("date", "action", "symbol", "description", "quantity", "price", "fees & comm", "amount")
 _PREAMBLE_LINES = 3  # the title line ("Transactions for account …") and a blank or two
 _DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+as\s+of\s+(\d{1,2}/\d{1,2}/\d{4}))?$", re.IGNORECASE)
@@ -68,6 +69,14 @@ class Contract:
         """As Schwab writes it: `KO 12/19/2026 60.00 P`."""
         letter = "P" if self.direction is Direction.PUT else "C"
         return f"{self.underlying} {self.expiration:%m/%d/%Y} {self.strike_cents / 100:.2f} {letter}"
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Shares a covered call stands on: given by the trader (`--shares`) or bought earlier in the file."""
+
+    count: int
+    cost_cents: int  # per share
 
 
 @dataclass(frozen=True)
@@ -262,3 +271,24 @@ def _row(line: int, cells: tuple[str, ...], key: str) -> BrokerRow:
         line, key, trade_date, kind, action, underlying, contract, count, price_cents, fees_cents, amount_cents,
         description,
     )  # fmt: skip
+
+
+def parse_shares(text: str) -> dict[str, Shares]:
+    """`KO=300@52.10,AAPL=100@180` → shares per symbol (a ValidationError names the bad part)."""
+    given: dict[str, Shares] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        symbol, _, rest = part.partition("=")
+        count, _, cost = rest.partition("@")
+        try:
+            shares, cost_cents = int(count), to_cents(cost)
+        except ValueError:
+            shares, cost_cents = 0, 0
+        symbol = symbol.strip().upper()
+        if not symbol or shares <= 0 or cost_cents <= 0:
+            raise ValidationError.field(
+                "shares", part, "SYMBOL=COUNT@COST with a share count > 0 and a cost per share > 0"
+            )
+        given[symbol] = Shares(shares, cost_cents)
+    return given
