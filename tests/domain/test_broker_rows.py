@@ -132,6 +132,10 @@ def test_identical_rows_are_two_transactions_with_two_keys() -> None:
         ("11/02/2026,Sell to Open,KO 12/18/2026 60.00 P,PUT,,$0.85,$0.65,$84.35", "needs a quantity"),
         ("11/02/2026,Sell to Open,KO 12/18/2026 60.00 P,PUT,1,$0.85,$0.65,", "needs an amount"),
         ("11/02/2026,Sell to Open,KO 12/18/2026 60.00 P", "fields where the header has 8"),
+        ("11/02/2026,Sell to Open,KO 12/18/2026 0.00 P,PUT,1,$0.85,$0.65,$84.35", "a strike of 0.00"),
+        ('11/02/2026,Sell to Open,KO 12/18/2026 60.00 P,PUT,"10,001",$0.85,$0.65,$84.35', "more than the 10,000"),
+        ('11/02/2026,Buy,KO,KO,"99,000,000",$0.85,$0.65,-$84.35', "beyond any account"),
+        ("11/02/2026,Sell to Open,KO 12/18/2026 60.00 P,PUT,1,$0.85,$0.65,$99999999999999999999.00", "a billion"),
     ],
 )
 def test_a_bad_row_names_its_line_and_reason(row: str, reason: str) -> None:

@@ -23,6 +23,10 @@ from wheeld.errors import ValidationError
 SCHWAB = "schwab"
 
 COLUMNS = ("date", "action", "symbol", "description", "quantity", "price", "fees & comm", "amount")
+# Beyond any real account: a larger figure is a broken row, not a trade (and would not fit SQLite's integers).
+MAX_CENTS = 100_000_000_000  # a billion dollars
+MAX_QUANTITY = 10_000_000  # shares
+MAX_CONTRACTS = 10_000  # as the trade API allows
 _PREAMBLE_LINES = 3  # the title line ("Transactions for account …") and a blank or two
 _DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+as\s+of\s+(\d{1,2}/\d{1,2}/\d{4}))?$", re.IGNORECASE)
 _MONEY = re.compile(r"^(-)?\$?(-)?(\d[\d,]*(?:\.\d*)?|\.\d+)$")
@@ -243,6 +247,18 @@ def _bad(line: int, reason: str) -> ValidationError:
     return ValidationError(f"line {line}: {reason}; nothing was imported", {"line": line, "reason": reason})
 
 
+def check_bounds(contract: Contract | None, count: int, amount: int | None, fees: int, price: int | None) -> None:
+    """ValueError for figures no real transaction has (a zero strike, a billion dollars, …)."""
+    if contract is not None and not 0 < contract.strike_cents <= MAX_CENTS:
+        raise ValueError(f"a strike of {contract.strike_cents / 100:.2f}")
+    if contract is not None and count > MAX_CONTRACTS:
+        raise ValueError(f"{count:,} contracts is more than the {MAX_CONTRACTS:,} a trade may hold")
+    if count > MAX_QUANTITY:
+        raise ValueError(f"a quantity of {count:,} is beyond any account")
+    if any(abs(v) > MAX_CENTS for v in (amount or 0, fees, price or 0)):
+        raise ValueError("an amount beyond a billion dollars")
+
+
 def _row(line: int, cells: tuple[str, ...], key: str) -> BrokerRow:
     when, action, symbol, description, quantity, price, fees, amount = cells
     kind = kind_of(action)
@@ -264,6 +280,7 @@ def _row(line: int, cells: tuple[str, ...], key: str) -> BrokerRow:
             raise ValueError(f"fees cannot be negative: {fees!r}")
         dollars = parse_dollars(price)
         price_cents = None if dollars is None else to_cents(dollars)
+        check_bounds(contract, count, amount_cents, fees_cents, price_cents)
     except ValueError as exc:
         raise _bad(line, str(exc)) from None
     underlying = contract.underlying if contract else symbol.upper()

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wheeld.domain.broker_rows import BrokerRow, Contract, Kind, parse_occ_symbol
+from wheeld.domain.broker_rows import BrokerRow, Contract, Kind, check_bounds, parse_occ_symbol
 from wheeld.domain.money import to_cents
 from wheeld.errors import ValidationError
 
@@ -106,11 +106,13 @@ def _row(line: int, transaction: Mapping[str, Any]) -> BrokerRow:
         amount = _cents(net) if net is not None else None
         price = (leg or {}).get("price")
         action = str(kind) if kind is not Kind.OTHER else str(transaction.get("type", "unknown"))
+        price_cents = _cents(price) if price is not None else None
+        check_bounds(contract, quantity, amount, fees, price_cents)
     except (ValueError, InvalidOperation, TypeError) as exc:
         raise _bad(where, line, str(exc)) from None
     if kind is not Kind.OTHER and quantity == 0:
         raise _bad(where, line, "a trade with no quantity")
     return BrokerRow(
         line, f"activity:{activity}", trade_date, kind, action, symbol, contract, quantity,
-        _cents(price) if price is not None else None, fees, amount, str(transaction.get("description", "")), where,
+        price_cents, fees, amount, str(transaction.get("description", "")), where,
     )  # fmt: skip
