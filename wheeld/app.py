@@ -30,6 +30,7 @@ from wheeld.scheduler.jobs import JobHandler, JobStore, RunRetention
 from wheeld.scheduler.market_hours import MarketHours, SessionHours
 from wheeld.scheduler.supervisor import Supervisor
 from wheeld.services.alerts import AlertService
+from wheeld.services.broker_import import BrokerImportService
 from wheeld.services.configuration import ConfigService
 from wheeld.services.jobs import JobService
 from wheeld.services.monitoring import QuoteRefresh, RiskMonitor
@@ -74,6 +75,7 @@ class Container:
     core_job_deps: CoreJobDeps
     jobs: JobService
     plugins: PluginService
+    imports: BrokerImportService
     redactor: RedactingFilter | None = None
     # Run the scheduler at start() (when scheduler.enabled): `serve` does; tests and the CLI do not.
     start_scheduler: bool = False
@@ -130,6 +132,7 @@ class Container:
         supervisor = new_supervisor()
         jobs = JobService(store, supervisor, db, clock)
         portfolios = PortfolioService(db, clock, prices=held_prices)
+        trades = TradeService(db, clock)
         plugin_services = PluginServices(clock, db, portfolios, wheels, positions, watchlist, market, alerts)
         container = cls(
             settings=settings,
@@ -143,7 +146,7 @@ class Container:
             performance=PerformanceService(db, clock, prices=held_prices),
             system=SystemService(db, clock),
             wheels=wheels,
-            trades=TradeService(db, clock),
+            trades=trades,
             alerts=alerts,
             recommendations=recommendations,
             watchlist=watchlist,
@@ -151,6 +154,7 @@ class Container:
             core_job_deps=deps,
             jobs=jobs,
             plugins=PluginService(plugin_services, jobs, lambda: settings.config),
+            imports=BrokerImportService(db, clock, portfolios, wheels, trades),
             redactor=redactor,
             start_scheduler=start_scheduler,
             _new_supervisor=new_supervisor,

@@ -62,6 +62,7 @@ from wheeld.http.schemas.wheels import (
     Roll,
     RollResult,
     Settle,
+    SettleResult,
     Trade,
     TradeCreate,
     TradeCreated,
@@ -256,7 +257,7 @@ class DirectBackend:
         """POST /api/v1/trades/{id}/settle."""
         await self._writing()
         spec = _load(Settle(), body)
-        return TradeCreated().dump(await self.c.trades.settle(self._id(trade_id), spec))
+        return SettleResult().dump(await self.c.trades.settle(self._id(trade_id), spec))
 
     async def roll_trade(self, trade_id: int, body: Body) -> JSON:
         """POST /api/v1/trades/{id}/roll."""

@@ -29,6 +29,9 @@ SORTABLE = {
 }
 UPDATABLE = {
     "notes",
+    # a partial settlement narrows the trade to the settled part (the rest becomes a new trade)
+    "contracts",
+    "total_premium_cents",
     "tags",
     "fees_cents",
     "outcome",

@@ -3,6 +3,8 @@
 cash → short_put → (expired | closed → cash; assigned → shares)
 shares → short_call → (expired | closed → shares; assigned → cash, or shares if some remain)
 A roll closes the open option and opens the next one of the same direction in one move.
+Settling part of a trade (fewer contracts than are open) splits it: the settled part moves the wheel
+(shares bought or called away) and the rest stays open, so the wheel keeps its short state.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from wheeld.domain.vocabulary import SHARES_PER_CONTRACT, Direction, Outcome, Result, WheelState
-from wheeld.errors import InvalidState
+from wheeld.errors import InvalidState, ValidationError
 
 _ALLOWED = {
     WheelState.CASH: "sell a put",
@@ -51,6 +53,9 @@ class Settlement:
     close_cost_cents: int | None
     fees_cents: int
     realized_stock_pnl_cents: int
+    # The part settled (all of the trade unless `contracts` asked for fewer) and the part left open.
+    settled: OpenTerms | None = None
+    remaining: OpenTerms | None = None
 
 
 def allowed_moves(state: WheelState) -> str:
@@ -102,6 +107,37 @@ def _require_open(wheel: WheelPosition, trade_outcome: Outcome, direction: Direc
         )
 
 
+def share_of(total_cents: int, part: int, whole: int) -> int:
+    """`part`/`whole` of an amount in cents, rounded half up to the cent (non-negative amounts).
+
+    The other share is always `total_cents − share_of(...)`, so the two parts add up to the cent:
+    10 000 × 1/3 = 3 333.33… → 3 333 (the rest 6 667); 195 × 1/3 = 65 exactly (the rest 130).
+    """
+    return (total_cents * part * 2 + whole) // (whole * 2)
+
+
+def split_terms(terms: OpenTerms, contracts: int) -> tuple[OpenTerms, OpenTerms | None]:
+    """The settled part of `contracts` and the part that stays open (None when all are settled).
+
+    Premium and fees are divided in proportion to the contracts, the settled part rounded half up to
+    the cent and the open part taking the rest.
+    """
+    if not 1 <= contracts <= terms.contracts:
+        raise ValidationError.field("contracts", contracts, f"between 1 and the {terms.contracts} contract(s) open")
+    if contracts == terms.contracts:
+        return terms, None
+    premium = share_of(terms.total_premium_cents, contracts, terms.contracts)
+    fees = share_of(terms.fees_cents, contracts, terms.contracts)
+    settled = replace(terms, contracts=contracts, total_premium_cents=premium, fees_cents=fees)
+    rest = replace(
+        terms,
+        contracts=terms.contracts - contracts,
+        total_premium_cents=terms.total_premium_cents - premium,
+        fees_cents=terms.fees_cents - fees,
+    )
+    return settled, rest
+
+
 def net_premium_cents(total_premium_cents: int, close_cost_cents: int | None, fees_cents: int) -> int:
     """Premium kept by one trade: premium − buy-back cost − fees."""
     return total_premium_cents - (close_cost_cents or 0) - fees_cents
@@ -125,37 +161,62 @@ def settle(
     outcome: Outcome,
     close_cost_cents: int | None = None,
     extra_fees_cents: int = 0,
+    contracts: int | None = None,
 ) -> Settlement:
-    """Settle the wheel's open option as expired, assigned, closed (or rolled, for `roll`)."""
+    """Settle the wheel's open option as expired, assigned, closed (or rolled, for `roll`).
+
+    With `contracts` below the open count only that part is settled (see `split_terms`); the
+    settlement's own fees (`extra_fees_cents`) belong to the settled part.
+    """
     _require_open(wheel, trade_outcome, terms.direction)
     if outcome is Outcome.OPEN:
         raise InvalidState("a trade cannot be settled as open", {"outcome": "open"})
     if outcome in (Outcome.CLOSED, Outcome.ROLLED) and close_cost_cents is None:
         raise ValueError("closing a trade needs its close cost")
-    fees = terms.fees_cents + extra_fees_cents
+    part, rest = split_terms(terms, terms.contracts if contracts is None else contracts)
+    if rest is not None and outcome is Outcome.ROLLED:
+        raise InvalidState("a roll replaces the whole open option; settle part of it instead", {"outcome": "rolled"})
+    fees = part.fees_cents + extra_fees_cents
     cost = close_cost_cents if outcome in (Outcome.CLOSED, Outcome.ROLLED) else None
-    after, realized = _wheel_after(wheel, terms, outcome)
+    after, realized = _wheel_after(wheel, part, outcome, still_open=rest is not None)
     return Settlement(
         wheel=after,
         outcome=outcome,
-        result=classify(outcome, net_premium_cents(terms.total_premium_cents, cost, fees)),
+        result=classify(outcome, net_premium_cents(part.total_premium_cents, cost, fees)),
         close_cost_cents=cost,
         fees_cents=fees,
         realized_stock_pnl_cents=realized,
+        settled=part,
+        remaining=rest,
     )
 
 
-def _wheel_after(wheel: WheelPosition, terms: OpenTerms, outcome: Outcome) -> tuple[WheelPosition, int]:
+def _average_basis(shares: int, basis_cents: int | None, added: int, price_cents: int) -> int:
+    """Cost per share after buying `added` shares at `price_cents` (rounded half up to the cent)."""
+    total = shares + added
+    return share_of((basis_cents or 0) * shares + price_cents * added, 1, total)
+
+
+def _wheel_after(
+    wheel: WheelPosition, terms: OpenTerms, outcome: Outcome, *, still_open: bool = False
+) -> tuple[WheelPosition, int]:
     shares_moved = terms.contracts * SHARES_PER_CONTRACT
     if outcome is Outcome.ROLLED:
         return wheel, 0  # the replacement contract keeps the wheel where it is
     if terms.direction is Direction.PUT:
         if outcome is Outcome.ASSIGNED:
-            # Bought at the strike: the entry price of the shares, the cycle goes on.
-            return replace(wheel, state=WheelState.SHARES, shares=shares_moved, cost_basis_cents=terms.strike_cents), 0
+            # Bought at the strike: the entry price of the shares, the cycle goes on. Shares already held
+            # come from an earlier part of the same put, so the average is that strike too.
+            basis = _average_basis(wheel.shares, wheel.cost_basis_cents, shares_moved, terms.strike_cents)
+            state = WheelState.SHORT_PUT if still_open else WheelState.SHARES
+            return replace(wheel, state=state, shares=wheel.shares + shares_moved, cost_basis_cents=basis), 0
+        if still_open:
+            return wheel, 0
+        if wheel.shares:  # part of this put was assigned earlier: the wheel holds those shares
+            return replace(wheel, state=WheelState.SHARES), 0
         return replace(wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1), 0
     if outcome is not Outcome.ASSIGNED:
-        return replace(wheel, state=WheelState.SHARES), 0
+        return (wheel if still_open else replace(wheel, state=WheelState.SHARES)), 0
     if shares_moved > wheel.shares:
         raise InvalidState(
             f"assignment would deliver {shares_moved} shares; the wheel holds {wheel.shares}",
@@ -164,6 +225,8 @@ def _wheel_after(wheel: WheelPosition, terms: OpenTerms, outcome: Outcome) -> tu
     entry = wheel.cost_basis_cents or 0
     realized = (terms.strike_cents - entry) * shares_moved
     remaining = wheel.shares - shares_moved
+    if still_open:
+        return replace(wheel, shares=remaining), realized
     if remaining:
         return replace(wheel, state=WheelState.SHARES, shares=remaining), realized
     return replace(wheel, state=WheelState.CASH, shares=0, cost_basis_cents=None, cycle=wheel.cycle + 1), realized

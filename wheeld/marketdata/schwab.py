@@ -423,6 +423,25 @@ class SchwabProvider(MarketDataProvider):
         )
         return parse_history(payload)
 
+    async def get_transactions(self, start: date, end: date) -> list[Any]:
+        """Every account's transactions traded from `start` to `end` (the broker import reads them)."""
+        accounts = await self._get_json("account numbers", lambda client: client.get_account_numbers())
+        found: list[Any] = []
+        begin = datetime.combine(start, datetime.min.time(), NEW_YORK)
+        finish = datetime.combine(end, datetime.max.time().replace(microsecond=0), NEW_YORK)
+        for account in accounts if isinstance(accounts, list) else []:
+            account_hash = account.get("hashValue") if isinstance(account, dict) else None
+            if not account_hash:
+                continue
+            answer = await self._get_json(
+                "transactions",
+                lambda client, h=account_hash: client.get_transactions(h, start_date=begin, end_date=finish),
+            )
+            if not isinstance(answer, list):
+                raise ProviderError("schwab: transactions answered with no list", transient=False, provider=self.name)
+            found.extend(answer)
+        return found
+
     async def get_earnings(self, symbols: Sequence[str], start: date, end: date) -> list[EarningsEvent]:
         """Schwab's API has no earnings calendar (finnhub provides it)."""
         raise NotSupported(self.name, "earnings dates")

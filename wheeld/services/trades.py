@@ -16,7 +16,7 @@ from wheeld.db import trades as repo
 from wheeld.db import wheels as wheel_repo
 from wheeld.db.connection import Database, Row
 from wheeld.domain.vocabulary import SHARES_PER_CONTRACT, Direction, Outcome, WheelState
-from wheeld.domain.wheel_state import OpenTerms, WheelPosition, check_open, roll, settle
+from wheeld.domain.wheel_state import OpenTerms, Settlement, WheelPosition, check_open, roll, settle
 from wheeld.errors import InvalidState, NotFound, ValidationError
 from wheeld.services.listing import Page, Paged, order_clause
 from wheeld.services.records import trade_dict
@@ -143,20 +143,24 @@ class TradeService:
 
     async def record(self, wheel_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """Sell a put (from cash) or a covered call (from shares)."""
-        opened = self._moment(spec.get("opened_at"), "opened_at")
         async with self.db.transaction() as conn:
-            wheel = await wheel_repo.get_wheel(conn, wheel_id)
-            if wheel is None:
-                raise wheel_not_found(wheel_id)
-            if wheel["archived_at"] is not None:
-                raise InvalidState(
-                    "the wheel is archived; restore it (archived: false) to trade it",
-                    {"state": wheel["state"], "archived": True},
-                )
-            after = check_open(_position(wheel), Direction(spec["direction"]), spec["contracts"])
-            trade_id, warnings = await self._new_trade(conn, wheel, spec, opened, None)
-            await wheel_repo.update_wheel(conn, wheel_id, {"state": str(after.state)}, utc_iso(self.clock.now()))
-            row = await repo.get_trade(conn, trade_id)
+            return await self.record_in(conn, wheel_id, spec)
+
+    async def record_in(self, conn: aiosqlite.Connection, wheel_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+        """`record` inside the caller's transaction (the broker import applies many moves in one)."""
+        opened = self._moment(spec.get("opened_at"), "opened_at")
+        wheel = await wheel_repo.get_wheel(conn, wheel_id)
+        if wheel is None:
+            raise wheel_not_found(wheel_id)
+        if wheel["archived_at"] is not None:
+            raise InvalidState(
+                "the wheel is archived; restore it (archived: false) to trade it",
+                {"state": wheel["state"], "archived": True},
+            )
+        after = check_open(_position(wheel), Direction(spec["direction"]), spec["contracts"])
+        trade_id, warnings = await self._new_trade(conn, wheel, spec, opened, None)
+        await wheel_repo.update_wheel(conn, wheel_id, {"state": str(after.state)}, utc_iso(self.clock.now()))
+        row = await repo.get_trade(conn, trade_id)
         assert row is not None
         return {
             **trade_dict(row),
@@ -232,7 +236,16 @@ class TradeService:
         return trade, wheel
 
     async def settle(self, trade_id: int, spec: dict[str, Any]) -> dict[str, Any]:
-        """Settle an open option as expired, assigned or closed (bought back)."""
+        """Settle an open option as expired, assigned or closed (bought back), all of it or `contracts` of it.
+
+        Settling part of a trade splits it: this trade keeps the settled contracts and its share of the
+        premium and fees (rounded half up to the cent); a new open trade takes the rest (`remainder`).
+        """
+        async with self.db.transaction() as conn:
+            return await self.settle_in(conn, trade_id, spec)
+
+    async def settle_in(self, conn: aiosqlite.Connection, trade_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+        """`settle` inside the caller's transaction."""
         outcome = Outcome(spec["outcome"])
         if outcome is Outcome.CLOSED and spec.get("close_cost_cents") is None:
             raise ValidationError.field("close_cost", None, "required when the outcome is closed")
@@ -241,34 +254,65 @@ class TradeService:
                 "close_cost", spec["close_cost_cents"] / 100, "only a closed trade has a close cost"
             )
         settled_at = self._moment(spec.get("settled_at"), "settled_at")
-        async with self.db.transaction() as conn:
-            trade, wheel = await self._load_open(conn, trade_id)
-            result = settle(
-                _position(wheel),
-                Outcome(trade["outcome"]),
-                _terms(trade),
-                outcome,
-                spec.get("close_cost_cents"),
-                spec.get("fees_cents", 0),
-            )
-            warnings = self._settle_warnings(trade, outcome, settled_at, spec.get("stock_price_at_expiry_cents"))
-            await self._write_settlement(
-                conn, trade, wheel, result, settled_at, spec.get("stock_price_at_expiry_cents")
-            )
-            row = await repo.get_trade(conn, trade_id)
+        trade, wheel = await self._load_open(conn, trade_id)
+        result = settle(
+            _position(wheel),
+            Outcome(trade["outcome"]),
+            _terms(trade),
+            outcome,
+            spec.get("close_cost_cents"),
+            spec.get("fees_cents", 0),
+            spec.get("contracts"),
+        )
+        warnings = self._settle_warnings(trade, outcome, settled_at, spec.get("stock_price_at_expiry_cents"))
+        await self._write_settlement(conn, trade, wheel, result, settled_at, spec.get("stock_price_at_expiry_cents"))
+        remainder_id = None
+        if result.remaining is not None:  # after the settlement: one open trade per wheel is a unique index
+            remainder_id = await self._split_off(conn, trade, result.remaining)
+        row = await repo.get_trade(conn, trade_id)
         assert row is not None
-        return {
+        settled = {
             **trade_dict(row),
             "wheel_state": str(result.wheel.state),
             "warnings": [w.as_dict() for w in warnings],
         }
+        if remainder_id is not None:  # only after a split: a whole settlement answers as it always did
+            remainder = await repo.get_trade(conn, remainder_id)
+            assert remainder is not None
+            settled["remainder"] = trade_dict(remainder)
+        return settled
+
+    async def _split_off(self, conn: aiosqlite.Connection, trade: Row, rest: OpenTerms) -> int:
+        """The contracts left open by a partial settlement, as a new open trade opened when this one was."""
+        stamp = utc_iso(self.clock.now())
+        note = f"split from trade {trade['id']} (part of it settled)"
+        return await repo.insert_trade(
+            conn,
+            {
+                "wheel_id": trade["wheel_id"],
+                "symbol": trade["symbol"],
+                "direction": trade["direction"],
+                "strike_cents": trade["strike_cents"],
+                "expiration_date": trade["expiration_date"],
+                "contracts": rest.contracts,
+                "total_premium_cents": rest.total_premium_cents,
+                "fees_cents": rest.fees_cents,
+                "cycle": trade["cycle"],
+                "opened_at": trade["opened_at"],
+                "opened_on": trade["opened_on"],
+                "notes": f"{trade['notes']} — {note}" if trade["notes"] else note,
+                "tags": trade["tags"],
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
 
     async def _write_settlement(
         self,
         conn: aiosqlite.Connection,
         trade: Row,
         wheel: Row,
-        result: Any,
+        result: Settlement,
         settled_at: datetime,
         stock_price_cents: int | None,
     ) -> None:
@@ -286,6 +330,7 @@ class TradeService:
             {
                 "outcome": str(result.outcome),
                 "result": str(result.result),
+                **_part_columns(result),
                 "close_cost_cents": result.close_cost_cents,
                 "fees_cents": result.fees_cents,
                 "stock_price_at_expiry_cents": stock_price_cents,
@@ -342,32 +387,36 @@ class TradeService:
 
     async def roll(self, trade_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """Buy back the open option and sell the next one, linked both ways, in one transaction."""
+        async with self.db.transaction() as conn:
+            return await self.roll_in(conn, trade_id, spec)
+
+    async def roll_in(self, conn: aiosqlite.Connection, trade_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+        """`roll` inside the caller's transaction."""
         settled_at = self._moment(spec.get("rolled_at"), "rolled_at")
         new_spec = dict(spec["new"])
-        async with self.db.transaction() as conn:
-            trade, wheel = await self._load_open(conn, trade_id)
-            new_spec.setdefault("contracts", trade["contracts"])
-            new_spec["direction"] = trade["direction"]
-            new_terms = OpenTerms(
-                Direction(trade["direction"]),
-                new_spec["strike_cents"],
-                new_spec["contracts"],
-                total_premium_cents(new_spec, new_spec["contracts"]),
-                new_spec.get("fees_cents", 0),
-            )
-            result = roll(
-                _position(wheel),
-                Outcome(trade["outcome"]),
-                _terms(trade),
-                spec["close_cost_cents"],
-                new_terms,
-                spec.get("fees_cents", 0),
-            )
-            await self._write_settlement(conn, trade, wheel, result, settled_at, None)
-            new_id, warnings = await self._new_trade(conn, wheel, new_spec, settled_at, trade["id"])
-            await repo.update_trade(conn, trade["id"], {"rolled_to_id": new_id}, utc_iso(self.clock.now()))
-            closed = await repo.get_trade(conn, trade["id"])
-            opened = await repo.get_trade(conn, new_id)
+        trade, wheel = await self._load_open(conn, trade_id)
+        new_spec.setdefault("contracts", trade["contracts"])
+        new_spec["direction"] = trade["direction"]
+        new_terms = OpenTerms(
+            Direction(trade["direction"]),
+            new_spec["strike_cents"],
+            new_spec["contracts"],
+            total_premium_cents(new_spec, new_spec["contracts"]),
+            new_spec.get("fees_cents", 0),
+        )
+        result = roll(
+            _position(wheel),
+            Outcome(trade["outcome"]),
+            _terms(trade),
+            spec["close_cost_cents"],
+            new_terms,
+            spec.get("fees_cents", 0),
+        )
+        await self._write_settlement(conn, trade, wheel, result, settled_at, None)
+        new_id, warnings = await self._new_trade(conn, wheel, new_spec, settled_at, trade["id"])
+        await repo.update_trade(conn, trade["id"], {"rolled_to_id": new_id}, utc_iso(self.clock.now()))
+        closed = await repo.get_trade(conn, trade["id"])
+        opened = await repo.get_trade(conn, new_id)
         assert closed is not None and opened is not None
         return {
             "closed": trade_dict(closed),
@@ -375,3 +424,10 @@ class TradeService:
             "wheel_state": wheel["state"],
             "warnings": [w.as_dict() for w in warnings],
         }
+
+
+def _part_columns(result: Settlement) -> dict[str, int]:
+    """The settled part's contracts and premium when a settlement split the trade (nothing otherwise)."""
+    if result.remaining is None or result.settled is None:
+        return {}
+    return {"contracts": result.settled.contracts, "total_premium_cents": result.settled.total_premium_cents}

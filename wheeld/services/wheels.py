@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import aiosqlite
+
 from wheeld.clock import Clock, utc_iso
 from wheeld.db import portfolios as portfolio_repo
 from wheeld.db import totals as totals_repo
@@ -31,6 +33,12 @@ class WheelService:
 
     async def create(self, portfolio_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """Start a wheel in a portfolio: in cash (sell puts) or in shares (sell calls)."""
+        async with self.db.transaction() as conn:
+            wheel_id = await self.create_in(conn, portfolio_id, spec)
+        return await self.get(wheel_id)
+
+    async def create_in(self, conn: aiosqlite.Connection, portfolio_id: int, spec: dict[str, Any]) -> int:
+        """`create` inside the caller's transaction (the broker import); returns the new wheel's id."""
         now = utc_iso(self.clock.now())
         starting = spec.get("starting_direction", "put")
         shares, basis = spec.get("shares"), spec.get("cost_basis_cents")
@@ -43,33 +51,44 @@ class WheelService:
             raise ValidationError.field(
                 "starting_direction", starting, "shares and cost_basis need starting_direction 'call'"
             )
-        async with self.db.transaction() as conn:
-            portfolio = await portfolio_repo.get_portfolio(conn, portfolio_id)
-            if portfolio is None:
-                raise NotFound(f"portfolio {portfolio_id} not found", {"portfolio_id": portfolio_id})
-            if await repo.active_symbol_taken(conn, portfolio_id, spec["symbol"]):
-                raise Conflict(
-                    f"portfolio {portfolio['name']!r} already has an active {spec['symbol']} wheel",
-                    {"field": "symbol", "value": spec["symbol"], "portfolio_id": portfolio_id},
-                )
-            capital = spec.get("capital_allocated_cents")
-            wheel_id = await repo.insert_wheel(
-                conn,
-                {
-                    "portfolio_id": portfolio_id,
-                    "symbol": spec["symbol"],
-                    "state": str(WheelState.SHARES if starting == "call" else WheelState.CASH),
-                    "profile": spec.get("profile", "moderate"),
-                    "capital_allocated_cents": portfolio["default_capital_cents"] if capital is None else capital,
-                    "shares": shares or 0,
-                    "cost_basis_cents": basis if starting == "call" else None,
-                    "starting_direction": starting,
-                    "notes": spec.get("notes", ""),
-                    "created_at": now,
-                    "updated_at": now,
-                },
+        portfolio = await portfolio_repo.get_portfolio(conn, portfolio_id)
+        if portfolio is None:
+            raise NotFound(f"portfolio {portfolio_id} not found", {"portfolio_id": portfolio_id})
+        if await repo.active_symbol_taken(conn, portfolio_id, spec["symbol"]):
+            raise Conflict(
+                f"portfolio {portfolio['name']!r} already has an active {spec['symbol']} wheel",
+                {"field": "symbol", "value": spec["symbol"], "portfolio_id": portfolio_id},
             )
-        return await self.get(wheel_id)
+        capital = spec.get("capital_allocated_cents")
+        wheel_id = await repo.insert_wheel(
+            conn,
+            {
+                "portfolio_id": portfolio_id,
+                "symbol": spec["symbol"],
+                "state": str(WheelState.SHARES if starting == "call" else WheelState.CASH),
+                "profile": spec.get("profile", "moderate"),
+                "capital_allocated_cents": portfolio["default_capital_cents"] if capital is None else capital,
+                "shares": shares or 0,
+                "cost_basis_cents": basis if starting == "call" else None,
+                "starting_direction": starting,
+                "notes": spec.get("notes", ""),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        return wheel_id
+
+    async def take_shares_in(
+        self, conn: aiosqlite.Connection, wheel_id: int, shares: int, cost_basis_cents: int
+    ) -> None:
+        """A wheel in cash takes shares held outside wheeld (as if it had started in shares)."""
+        row = await repo.get_wheel(conn, wheel_id)
+        if row is None:
+            raise wheel_not_found(wheel_id)
+        if row["state"] != WheelState.CASH:
+            raise InvalidState(f"the wheel is in {row['state']}, not cash", {"state": row["state"]})
+        changes = {"state": str(WheelState.SHARES), "shares": shares, "cost_basis_cents": cost_basis_cents}
+        await repo.update_wheel(conn, wheel_id, changes, utc_iso(self.clock.now()))
 
     async def get(self, wheel_id: int) -> dict[str, Any]:
         """One wheel with state, shares, cost basis, adjusted cost basis and its open option."""

@@ -25,12 +25,18 @@ def _settled_text(trade: JSON) -> str:
     )
     if trade["realized_stock_pnl"]:
         line += f", realized stock P&L {render.money(trade['realized_stock_pnl'])}"
-    return "\n".join([f"{line}; wheel now {trade['wheel_state']}", *render.warnings(trade["warnings"])])
+    lines = [f"{line}; wheel now {trade['wheel_state']}"]
+    if trade.get("remainder"):
+        rest = trade["remainder"]
+        lines.append(f"{rest['contracts']} contract(s) stay open as trade {rest['id']}")
+    return "\n".join([*lines, *render.warnings(trade["warnings"])])
 
 
-def _fees(body: dict[str, Any], fees: Decimal | None) -> dict[str, Any]:
+def _fees(body: dict[str, Any], fees: Decimal | None, contracts: int | None = None) -> dict[str, Any]:
     if fees is not None:
         body["fees"] = number(fees)
+    if contracts is not None:
+        body["contracts"] = contracts
     return body
 
 
@@ -78,7 +84,7 @@ async def expire(ctx: Context, args: argparse.Namespace) -> None:
             f"{wheel['symbol']} {render.option(trade)} is in the money at {render.money(args.price)}: recording it as"
             " ASSIGNED (add --worthless if it really expired unexercised)"
         )
-    body = _fees({"outcome": outcome, "stock_price_at_expiry": number(args.price)}, args.fees)
+    body = _fees({"outcome": outcome, "stock_price_at_expiry": number(args.price)}, args.fees, args.contracts)
     settled = await ctx.backend.settle_trade(trade["id"], body)
     ctx.emit(settled, lambda: _settled_text(settled))
 
@@ -89,7 +95,7 @@ async def assign(ctx: Context, args: argparse.Namespace) -> None:
     body: dict[str, Any] = {"outcome": "assigned"}
     if args.price is not None:
         body["stock_price_at_expiry"] = number(args.price)
-    settled = await ctx.backend.settle_trade(trade["id"], _fees(body, args.fees))
+    settled = await ctx.backend.settle_trade(trade["id"], _fees(body, args.fees, args.contracts))
     ctx.emit(settled, lambda: _settled_text(settled))
 
 
@@ -101,8 +107,8 @@ def close_cost(price: Decimal, contracts: int) -> int | float:
 async def close(ctx: Context, args: argparse.Namespace) -> None:
     """wheel close SYMBOL --price X: bought back early at X per share."""
     _, trade = await ctx.open_trade(args.symbol)
-    body = {"outcome": "closed", "close_cost": close_cost(args.price, trade["contracts"])}
-    settled = await ctx.backend.settle_trade(trade["id"], _fees(body, args.fees))
+    body = {"outcome": "closed", "close_cost": close_cost(args.price, args.contracts or trade["contracts"])}
+    settled = await ctx.backend.settle_trade(trade["id"], _fees(body, args.fees, args.contracts))
     ctx.emit(settled, lambda: _settled_text(settled))
 
 
@@ -211,9 +217,13 @@ async def export(ctx: Context, args: argparse.Namespace) -> None:
     ctx.notice(f"wrote {max(text.count(chr(10)) - 1, 0)} row(s) to {args.output}")
 
 
-def _settle_options(parser: argparse.ArgumentParser) -> None:
+def _settle_options(parser: argparse.ArgumentParser, *, partial: bool = True) -> None:
     parser.add_argument("symbol", type=symbol, metavar="SYMBOL", help=SYMBOL_HELP)
     parser.add_argument("--fees", type=money, metavar="X", help="fees of the settlement, in dollars")
+    if partial:  # a roll replaces the whole option; its --contracts is the new option's
+        parser.add_argument(
+            "--contracts", type=positive_int, metavar="N", help="settle only N of the open contracts (default: all)"
+        )
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -277,7 +287,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "Buy back the open option (--close-price per share: X × 100 × contracts) and sell the next one in the same"
         " direction, in one step.",
     )
-    _settle_options(p)
+    _settle_options(p, partial=False)
     p.add_argument("--close-price", type=price_per_share, required=True, metavar="X", help="buy-back price per share")
     p.add_argument("--strike", type=price_per_share, required=True, metavar="X", help="the new option's strike")
     p.add_argument("--expiration", type=iso_date, required=True, metavar="YYYY-MM-DD")

@@ -15,6 +15,7 @@ from wheeld.http.schemas.wheels import (
     Roll,
     RollResult,
     Settle,
+    SettleResult,
     Trade,
     TradeCreate,
     TradeCreated,
@@ -56,6 +57,7 @@ EXAMPLE = {
 }
 CREATED_EXAMPLE = {**EXAMPLE, "wheel_state": "short_put", "warnings": []}
 ONE, MANY, CREATED, ROLLED = Trade(), Trade(many=True), TradeCreated(), RollResult()
+SETTLED = SettleResult()
 CSV_COLUMNS = (
     "id",
     "portfolio_id",
@@ -190,8 +192,8 @@ async def update_trade(request: web.Request) -> web.Response:
 
 @endpoint(
     tag="trades",
-    summary="Settle an open option: expired, assigned or closed (bought back)",
-    response=TradeCreated,
+    summary="Settle an open option: expired, assigned or closed (bought back); `contracts` settles part of it",
+    response=SettleResult,
     example={
         **CREATED_EXAMPLE,
         "outcome": "assigned",
@@ -207,7 +209,7 @@ async def update_trade(request: web.Request) -> web.Response:
 async def settle_trade(request: web.Request) -> web.Response:
     """POST /api/v1/trades/{id}/settle"""
     c = request.app[CONTAINER]
-    return ok(await c.trades.settle(request[PATH]["id"], request[BODY]), c.clock.now(), CREATED)
+    return ok(await c.trades.settle(request[PATH]["id"], request[BODY]), c.clock.now(), SETTLED)
 
 
 @endpoint(
