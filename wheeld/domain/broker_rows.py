@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -32,6 +31,10 @@ _DATE = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s+as\s+of\s+(\d{1,2}/\d{1,2}/\d
 _MONEY = re.compile(r"^(-)?\$?(-)?(\d[\d,]*(?:\.\d*)?|\.\d+)$")
 _OPTION = re.compile(r"^([A-Z][A-Z0-9.\-]{0,9}) (\d{1,2}/\d{1,2}/\d{4}) (\d+(?:\.\d+)?) ([PC])$")
 _OCC = re.compile(r"^([A-Z][A-Z0-9.\-]{0,5}) *(\d{6})([PC])(\d{8})$")
+
+# Lines as csv reads them from a file: split at "\n" only, each keeping its end (str.splitlines would also
+# split at \u2028 and the like inside a description).
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 class Kind(StrEnum):
@@ -207,7 +210,7 @@ def _header_map(cells: list[str]) -> dict[str, int] | None:
 
 def parse_schwab_csv(text: str) -> list[BrokerRow]:
     """Every transaction of a Schwab transaction-history export, in file order."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), skipinitialspace=True)
+    reader = csv.reader(_LINES.findall(text.removeprefix("\ufeff")), skipinitialspace=True)
     header: dict[str, int] | None = None
     seen: list[list[str]] = []
     for cells in reader:

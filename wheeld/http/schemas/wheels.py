@@ -215,8 +215,9 @@ class Settle(Schema):
     )
     fees = MoneyIn(attribute="fees_cents", metadata={"description": "Fees of the settlement, added to the trade's"})
     settled_at = AwareDateTime(metadata={"description": "Defaults to now; any date is accepted"})
-    contracts = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_CONTRACTS),
+    contracts = WholeNumber(
+        minimum=1,
+        maximum=MAX_CONTRACTS,
         metadata={
             "description": "Settle only this many contracts (default: all open). The trade keeps them with its"
             " share of premium and fees (rounded half up to the cent); a new open trade takes the rest",
