@@ -155,7 +155,7 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
     assert bundle["content_type"].startswith("application/javascript")
     assert bundle["sha256"] == hashlib.sha256(REDOC_BUNDLE.read_bytes()).hexdigest()
     spec = json.loads(pages["/openapi.json"]["text"])
-    assert spec["swagger"] == "2.0" and "/api/v1/health" in spec["paths"]
+    assert spec["openapi"] == "3.0.3" and "/api/v1/health" in spec["paths"]
     # Its data went where it was told, privately; the home directory stayed untouched.
     assert stat.S_IMODE((data_dir / "wheeld.db").stat().st_mode) == 0o600
     assert list(home.iterdir()) == []
