@@ -24,7 +24,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "shiv.toml"
 # What setuptools reads to build wheeld; README.md is inside the package metadata.
-SOURCES = ("wheeld", "plugins", "pyproject.toml", "README.md", "schema.sql", "constraints.txt")
+SOURCES = (
+    "wheeld",
+    "plugins",
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "scripts/fetch_redoc.py",
+    "README.md",
+    "schema.sql",
+    "constraints.txt",
+)
 SKIPPED = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 REDOC_BUNDLE = ROOT / "wheeld" / "http" / "static" / "redoc" / "redoc.standalone.js"
 
@@ -184,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = tomllib.loads(SETTINGS.read_text(encoding="utf-8"))
     output = (args.output or ROOT / settings["shiv"]["output_file"]).resolve()
+    if subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_redoc.py")]).returncode != 0:
+        return 1  # the pinned assets are fetched here too, so the inputs' digest covers them
     if not REDOC_BUNDLE.is_file():
-        print(f"build_zipapp: {REDOC_BUNDLE} is missing: run `make assets` first", file=sys.stderr)
+        print(f"build_zipapp: {REDOC_BUNDLE} is missing", file=sys.stderr)
         return 1
     # Files are created 0644/0755 whatever the caller's umask: their modes are part of the archive.
     os.umask(0o022)
