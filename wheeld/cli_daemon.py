@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from wheeld import __version__, cli_backup, cli_migrate
+from wheeld import __version__, cli_backup, cli_migrate, cli_notify
 from wheeld.app import Container, load_calendar
 from wheeld.config import Config, load_config
 from wheeld.db.migrations import NotAWheeldDatabase, SchemaTooNew
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(auth)
     cli_migrate.add_parser(sub, _common)
     cli_backup.add_parser(sub, _common)
+    cli_notify.add_parser(sub, _common)
     # Parsed by main() before argparse: everything after `cli` belongs to the `wheel` CLI.
     sub.add_parser(CLI_COMMAND, help="run the `wheel` client CLI (`wheeld cli --help`); how a zipapp reaches it")
     return parser
@@ -209,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_migrate.run(args, config)
     if args.command == cli_backup.COMMAND:
         return cli_backup.run(args, config)
+    if args.command == cli_notify.COMMAND:
+        return cli_notify.run(args, config, sys.stdout)
     if args.command == "serve":
         try:
             return asyncio.run(serve(config))
