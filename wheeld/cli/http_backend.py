@@ -18,7 +18,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from wheeld import __version__
 from wheeld.cli.backend import JSON, Body, DaemonUnreachable, Mode, Query
 from wheeld.errors import ERROR_CLASSES, WheeldError
-from wheeld.services.listing import MAX_PAGE_SIZE
+
+# The API's largest page (wheeld.services.listing.MAX_PAGE_SIZE, not imported: that is the server's side).
+MAX_PAGE_SIZE = 500
 
 _BY_CODE = {cls.code: cls for cls in ERROR_CLASSES if cls is not WheeldError}
 
