@@ -13,6 +13,7 @@ BENCHES = (
     "bench_performance",
     "bench_recommendations",
     "bench_load",
+    "bench_cli",
 )
 
 

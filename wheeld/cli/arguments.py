@@ -49,7 +49,7 @@ def iso_date(text: str) -> str:
 def opened_at(text: str) -> str:
     """When a trade was opened: YYYY-MM-DD (noon in New York that day) or an ISO date and time (New York
     time unless it names its offset), as the UTC timestamp the API takes."""
-    from wheeld.clock import NEW_YORK
+    from wheeld.cli.render import NEW_YORK
 
     try:
         if len(text) == 10:

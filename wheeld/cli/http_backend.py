@@ -7,7 +7,6 @@ command starts in a fraction of a second.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import socket
@@ -115,6 +114,8 @@ class HttpBackend:
         params = _params(query)
         target = f"{prefix}/api/v1{path}" + (f"?{urlencode(params)}" if params else "")
         payload = json.dumps(dict(body)).encode() if body is not None else None
+        import asyncio  # imported by the run already; here so this module stays light
+
         try:
             answer = await asyncio.to_thread(self._exchange, method, target, payload)
             if answer[0] == 401 and self._token_fallback is not None:

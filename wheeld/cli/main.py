@@ -8,7 +8,6 @@ one line on stderr, never a traceback (`--verbose` adds the details).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -24,12 +23,12 @@ from wheeld.cli.commands import analytics, portfolios, system, trades, wheels
 from wheeld.cli.completion import SHELLS
 from wheeld.cli.completion import script as completion_script
 from wheeld.cli.context import Context, UsageError
-from wheeld.cli.http_backend import HttpBackend
 from wheeld.cli.settings import Settings, SettingsError, check_base_url, load_settings
 from wheeld.errors import WheeldError
 
 if TYPE_CHECKING:
     from wheeld.cli.direct_backend import DirectBackend
+    from wheeld.cli.http_backend import HttpBackend
     from wheeld.config import Config
 
 # API mode imports nothing of the server (aiohttp, the services, the database layer): direct mode and
@@ -180,7 +179,9 @@ async def open_backend(args: argparse.Namespace, settings: Settings, err: TextIO
         raise UsageError(str(exc)) from None
     if mode == "direct":
         return await open_direct(args, settings, base_url)
-    http = HttpBackend(
+    from wheeld.cli.http_backend import HttpBackend
+
+    http: HttpBackend = HttpBackend(
         base_url,
         settings.timeout,
         settings.token,
@@ -239,17 +240,16 @@ async def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
     backend: Backend | None = None,
+    parsed: argparse.Namespace | None = None,
 ) -> int:
-    """Run one `wheel` command; returns its exit status. `backend` replaces the one the options choose."""
+    """Run one `wheel` command; returns its exit status. `backend` replaces the one the options choose;
+    `parsed` is `argv` already parsed (by `main`)."""
     out, err = out or sys.stdout, err or sys.stderr
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or a usage error argparse already printed
-        return exc.code if isinstance(exc.code, int) else 2
-    if args.command == "completion":  # needs no daemon and no configuration
-        out.write(completion_script(parser, args.shell))
-        return 0
+    args = parsed
+    if args is None:
+        args = parse(argv, out)
+        if isinstance(args, int):
+            return args
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
@@ -280,10 +280,29 @@ async def run(
                 print(f"wheel: while closing: {type(exc).__name__}: {exc}", file=err)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `wheel` console script."""
+def parse(argv: Sequence[str] | None, out: TextIO) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit status when nothing more is to be done: --help, --version, a usage
+    error (argparse printed it), `completion` (printed here)."""
+    parser = build_parser()
     try:
-        return asyncio.run(run(argv))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command == "completion":  # needs no daemon and no configuration
+        out.write(completion_script(parser, args.shell))
+        return 0
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wheel` console script (asyncio is imported only once a command runs)."""
+    args = parse(argv, sys.stdout)
+    if isinstance(args, int):
+        return args
+    import asyncio
+
+    try:
+        return asyncio.run(run(argv, parsed=args))
     except KeyboardInterrupt:
         print("wheel: interrupted", file=sys.stderr)
         return 130
