@@ -10,6 +10,7 @@ from aiohttp import web
 from wheeld import __version__
 from wheeld.app import Container
 from wheeld.http import middlewares
+from wheeld.http.cors import cors_middleware
 from wheeld.http.keys import CONTAINER, POSITIONS_CACHE
 from wheeld.http.openapi import refresh_docs
 from wheeld.http.openapi_spec import OpenApi3
@@ -54,6 +55,7 @@ def create_app(container: Container) -> web.Application:
         middlewares=[
             middlewares.request_id_middleware,
             middlewares.error_middleware,
+            cors_middleware,
             middlewares.security_middleware,
             middlewares.validation_middleware,
         ],
