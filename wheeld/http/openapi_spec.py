@@ -80,7 +80,13 @@ CONFLICTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"name": "earnings_alert", "error": "ImportError"},
     ),
 }
-_NOT_FOUND_NAMES = {"jobs": ("no job 'price_refresh'", {"job_id": "price_refresh"})}
+_NOT_FOUND_NAMES = {
+    "jobs": ("no job 'price_refresh'", {"job_id": "price_refresh"}),
+    "plugins": ("no plugin 'earnings_alert'", {"name": "earnings_alert"}),
+    "watchlist": ("KO is not on the global watchlist", {"symbol": "KO", "portfolio_id": None}),
+}
+# A route without an id in its path answers 404 for an id it was given in the query or the body.
+_REFERENCES = ("portfolio_id", "wheel_id", "trade_id")
 
 
 class OpenApi3(AiohttpApiSpec):
@@ -300,7 +306,14 @@ def _not_found_example(route: _Route) -> tuple[str, str, dict[str, Any]]:
     segments = [s for s in route.path.split("/") if s]
     nouns = [segments[i - 1] for i, s in enumerate(segments) if s.startswith("{") and i > 0]
     if not nouns:
-        return "NOT_FOUND", f"no such path: {route.path}", {"path": route.path}
+        given = [*(route.body.fields if route.body else ()), *(route.query.fields if route.query else ())]
+        reference = next((name for name in _REFERENCES if name in given), None)
+        if reference is None and route.operation_id == "register_plugin":
+            return "NOT_FOUND", "no plugin 'earnings_alert' among the discovered ones", {"name": "earnings_alert"}
+        if reference is None:
+            return "NOT_FOUND", f"no such path: {route.path}", {"path": route.path}
+        noun = reference.removesuffix("_id")
+        return "NOT_FOUND", f"{noun} 42 not found", {reference: 42}
     collection = nouns[-1]
     if collection in _NOT_FOUND_NAMES:
         message, details = _NOT_FOUND_NAMES[collection]
