@@ -80,7 +80,7 @@ CONFLICTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"name": "earnings_alert", "error": "ImportError"},
     ),
 }
-_NOT_FOUND_NAMES = {
+_NOT_FOUND_NAMES: dict[str, tuple[str, dict[str, Any]]] = {
     "jobs": ("no job 'price_refresh'", {"job_id": "price_refresh"}),
     "plugins": ("no plugin 'earnings_alert'", {"name": "earnings_alert"}),
     "watchlist": ("KO is not on the global watchlist", {"symbol": "KO", "portfolio_id": None}),
@@ -109,7 +109,7 @@ class OpenApi3(AiohttpApiSpec):
             title=title, version=version, openapi_version=OPENAPI_VERSION, plugins=(self.plugin,), **options
         )
         self._request_schemas: set[type[Schema]] = set()
-        self.plugin.converter.add_attribute_function(money_bounds(self._request_schemas))
+        self._converter.add_attribute_function(money_bounds(self._request_schemas))
         for name, scheme in security_schemes.items():
             self.spec.components.security_scheme(name, dict(scheme))
         self.spec.components.schema("ErrorEnvelope", schema=ErrorEnvelope)
@@ -123,6 +123,12 @@ class OpenApi3(AiohttpApiSpec):
         self._index_page = None
         self._operation_ids: dict[str, str] = {}
         self._view_name = ""
+
+    @property
+    def _converter(self) -> Any:
+        converter = self.plugin.converter
+        assert converter is not None, "the plugin is initialized with the APISpec"
+        return converter
 
     def register(self, app: web.Application, in_place: bool = True) -> None:
         """Build the spec from the app's routes now and serve it (UTF-8, emoji unescaped) and Swagger UI."""
@@ -156,7 +162,7 @@ class OpenApi3(AiohttpApiSpec):
     def _update_paths(self, data: dict[str, Any], method: str, url_path: str) -> None:
         if method not in METHODS:
             return
-        converter = self.plugin.converter
+        converter = self._converter
         operation_id = self._claim_operation_id(method, url_path)
         operation: dict[str, Any] = {
             k: v for k, v in data.items() if k not in {"schemas", "parameters", "responses", "produces", "consumes"}
@@ -212,7 +218,7 @@ class OpenApi3(AiohttpApiSpec):
             content = {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}, "example": error_example(code, route)}
             converted["content"] = {"application/json": content}
             return converted
-        media: dict[str, Any] = {"schema": self.plugin.converter.resolve_nested_schema(schema)}
+        media: dict[str, Any] = {"schema": self._converter.resolve_nested_schema(schema)}
         example = (response.get("examples") or {}).get("application/json")
         if example is not None:
             media["example"] = example
@@ -272,11 +278,13 @@ def _first_field(schema: Schema | None) -> tuple[str, fields.Field] | None:
         return None
     loadable = [(f.data_key or name, f) for name, f in schema.fields.items() if not f.dump_only]
     required = [pair for pair in loadable if pair[1].required]
-    return (required or loadable or [None])[0]
+    chosen = required or loadable
+    return chosen[0] if chosen else None
 
 
 def _validation_example(route: _Route) -> tuple[str, str, dict[str, Any]]:
     body = _first_field(route.body)
+    value: Any
     if body is not None and body[1].required:
         name, constraint, location = body[0], "Missing data for required field.", "json"
         value = None
@@ -323,7 +331,11 @@ def _not_found_example(route: _Route) -> tuple[str, str, dict[str, Any]]:
 
 
 def _conflict_example(route: _Route) -> tuple[str, str, dict[str, Any]]:
-    generic = (_INVALID_STATE, "the move is illegal in the resource's current state", {})
+    generic: tuple[str, str, dict[str, Any]] = (
+        _INVALID_STATE,
+        "the move is illegal in the resource's current state",
+        {},
+    )
     return CONFLICTS.get(route.operation_id, generic)
 
 

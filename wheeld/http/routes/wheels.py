@@ -48,7 +48,7 @@ _FILTERS = ("portfolio_id", "symbol", "state", "profile", "archived")
 
 
 CSV_COLUMNS = tuple(name for name in ONE.fields if name != "open_trade")
-_CSV = {"produces": ["application/json", "text/csv"]}
+CSV_PRODUCES = ["application/json", "text/csv"]
 
 
 def query_filters(query: dict) -> dict:
@@ -84,7 +84,7 @@ async def _wheels(request: web.Request, filters: dict[str, Any]) -> web.StreamRe
     many=True,
     example=[EXAMPLE],
     query=WheelListQuery,
-    **_CSV,
+    produces=CSV_PRODUCES,
 )
 async def list_wheels(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/wheels (?format=csv: the whole selection)"""
@@ -100,7 +100,7 @@ async def list_wheels(request: web.Request) -> web.StreamResponse:
     path=IdPath,
     query=PortfolioWheelListQuery,
     errors=(404,),
-    **_CSV,
+    produces=CSV_PRODUCES,
 )
 async def list_portfolio_wheels(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/portfolios/{id}/wheels (?format=csv)"""
