@@ -42,4 +42,4 @@ zipapp: assets
 	$(BIN)/python scripts/build_zipapp.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .coverage htmlcov wheeld/http/static/redoc
+	rm -rf $(VENV) dist build .pytest_cache .coverage htmlcov wheeld/http/static/redoc wheeld/http/static/vendor

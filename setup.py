@@ -8,6 +8,7 @@ ReDoc bundle is in every install without being committed.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -23,9 +24,10 @@ class build_py_with_assets(build_py):
         spec = importlib.util.spec_from_file_location("fetch_redoc", HERE / "scripts" / "fetch_redoc.py")
         assert spec is not None and spec.loader is not None
         fetcher = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = fetcher  # its dataclasses look their module up there
         spec.loader.exec_module(fetcher)
-        for name in fetcher.fetch_all(HERE / "wheeld" / "http" / "static"):
-            self.announce(f"fetched {name}", level=2)
+        if fetcher.fetch_all() != 0:
+            raise SystemExit("the pinned browser assets could not be fetched (see above)")
         # The package data were listed before the fetch: list them again.
         self.__dict__.pop("data_files", None)
         super().run()

@@ -35,6 +35,7 @@ def load_fetcher() -> ModuleType:
     spec = importlib.util.spec_from_file_location("fetch_redoc_under_test", ROOT / "scripts" / "fetch_redoc.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -81,31 +82,45 @@ def test_fetch_verifies_caches_and_skips(
     monkeypatch.setenv("WHEELD_NPM_REGISTRY", url)
     monkeypatch.setenv("WHEELD_ASSET_CACHE", str(tmp_path / "cache"))
     fetcher = load_fetcher()
-    blob = tarball({"package/dist/chart.js": b"export const chart = 1;\n"})
+    code = b"export const chart = 1;\n"
+    blob = tarball({"package/dist/chart.js": code})
+    dest = tmp_path / "static" / "chart"
     asset = fetcher.Asset(
-        "chart", "1.0.0", hashlib.sha256(blob).hexdigest(), {"package/dist/chart.js": "chart.js"}, "chart"
+        name="chart",
+        version="1.0.0",
+        sha256=hashlib.sha256(blob).hexdigest(),
+        members={"package/dist/chart.js": ("chart.js", hashlib.sha256(code).hexdigest())},
+        dest=dest,
     )
     files["/chart/-/chart-1.0.0.tgz"] = blob
-    static = tmp_path / "static"
-    assert fetcher.fetch(asset, static) is True
-    assert (static / "chart" / "chart.js").read_bytes() == b"export const chart = 1;\n"
-    assert fetcher.fetch(asset, static) is False  # the pinned version is there: nothing asked
-    (static / "chart" / "VERSION").unlink()
-    assert fetcher.fetch(asset, static) is True  # reinstalled from the cache
+    assert fetcher.fetch_asset(asset) == 0
+    assert (dest / "chart.js").read_bytes() == code
+    assert fetcher.fetch_asset(asset) == 0  # the pinned version is there: nothing asked
+    (dest / "VERSION").unlink()
+    assert fetcher.fetch_asset(asset) == 0  # reinstalled from the cache
     assert asked == ["/chart/-/chart-1.0.0.tgz"]
 
 
 def test_fetch_refuses_a_wrong_checksum(
-    registry: tuple[str, dict[str, bytes], list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    registry: tuple[str, dict[str, bytes], list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, files, _ = registry
     monkeypatch.setenv("WHEELD_NPM_REGISTRY", url)
     monkeypatch.setenv("WHEELD_ASSET_CACHE", str(tmp_path / "cache"))
     fetcher = load_fetcher()
     files["/chart/-/chart-1.0.0.tgz"] = tarball({"package/dist/chart.js": b"tampered"})
-    asset = fetcher.Asset("chart", "1.0.0", "0" * 64, {"package/dist/chart.js": "chart.js"}, "chart")
-    with pytest.raises(fetcher.AssetError, match="checksum mismatch"):
-        fetcher.fetch(asset, tmp_path / "static")
+    asset = fetcher.Asset(
+        name="chart",
+        version="1.0.0",
+        sha256="0" * 64,
+        members={"package/dist/chart.js": ("chart.js", "")},
+        dest=tmp_path / "static" / "chart",
+    )
+    assert fetcher.fetch_asset(asset) == 1
+    assert "checksum mismatch" in capsys.readouterr().err
     assert not (tmp_path / "static").exists() and not (tmp_path / "cache").exists()
 
 
