@@ -7,7 +7,7 @@ REDOC := wheeld/http/static/redoc/redoc.standalone.js
 
 .PHONY: serve test lint fmt bench zipapp clean assets install
 
-$(STAMP): pyproject.toml constraints.txt scripts/fetch_redoc.py
+$(STAMP): pyproject.toml setup.py constraints.txt scripts/fetch_redoc.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python scripts/fetch_redoc.py

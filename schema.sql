@@ -1,4 +1,4 @@
--- The whole current schema of wheeld (PRAGMA user_version = 7). Money is integer cents; times are UTC ISO-8601.
+-- The whole current schema of wheeld (PRAGMA user_version = 8). Money is integer cents; times are UTC ISO-8601.
 CREATE TABLE portfolios (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 100),
@@ -149,7 +149,9 @@ CREATE INDEX alerts_trade ON alerts (trade_id) WHERE trade_id IS NOT NULL;
 CREATE TABLE alert_deliveries (
     id INTEGER PRIMARY KEY,
     alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
-    channel TEXT NOT NULL CHECK (channel IN ('log', 'webhook')),
+    channel TEXT NOT NULL CHECK (channel IN ('log', 'webhook', 'ntfy', 'slack')),
+    -- the notifier's name in notifiers.channels ('webhook' for notifiers.webhook_url, '' for the log)
+    notifier TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'skipped')),
     attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     error TEXT,

@@ -14,6 +14,7 @@ BENCHES = (
     "bench_recommendations",
     "bench_load",
     "bench_dashboard",
+    "bench_cli",
 )
 
 

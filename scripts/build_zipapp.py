@@ -24,8 +24,29 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "shiv.toml"
 # What setuptools reads to build wheeld; README.md is inside the package metadata.
-SOURCES = ("wheeld", "plugins", "pyproject.toml", "README.md", "schema.sql", "constraints.txt")
+SOURCES = (
+    "wheeld",
+    "plugins",
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "scripts/fetch_redoc.py",
+    "README.md",
+    "schema.sql",
+    "constraints.txt",
+)
 SKIPPED = {"__pycache__", ".pytest_cache", ".ruff_cache"}
+MAIN = ROOT / "scripts" / "zipapp_main.py"
+# shiv's command line with our __main__.py in place of its own (which only calls its bootstrap).
+SHIV_WITH_OUR_MAIN = """
+import sys
+from pathlib import Path
+import shiv.builder
+from shiv.cli import main
+text = Path(sys.argv.pop(1)).read_text(encoding="utf-8")
+shiv.builder.MAIN_TEMPLATE = text.replace("{", "{{").replace("}", "}}")
+main()
+"""
 REDOC_BUNDLE = ROOT / "wheeld" / "http" / "static" / "redoc" / "redoc.standalone.js"
 
 
@@ -63,7 +84,8 @@ def source_date_epoch(settings: dict[str, Any]) -> int:
 def inputs_digest(epoch: int) -> str:
     """SHA-256 over every input of the build: sources, build settings, this script, interpreter, epoch."""
     digest = hashlib.sha256(f"{sys.version}|{sys.platform}|{epoch}".encode())
-    for name, path in [*source_files(), ("shiv.toml", SETTINGS), ("scripts/build_zipapp.py", Path(__file__))]:
+    fixed = [("shiv.toml", SETTINGS), ("scripts/build_zipapp.py", Path(__file__)), ("scripts/zipapp_main.py", MAIN)]
+    for name, path in [*source_files(), *fixed]:
         digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -158,10 +180,14 @@ def build(settings: dict[str, Any], output: Path, epoch: int) -> None:
         copy_sources(work / "src")
         pip_install(settings["pip"], work / "src", work / "site-packages", work)
         strip_build_paths(work / "site-packages")
+        main_py = work / "__main__.py"
+        wanted = f"WANTED = ({sys.version_info.major}, {sys.version_info.minor})"
+        main_py.write_text(MAIN.read_text(encoding="utf-8").replace("WANTED = (3, 11)", wanted), encoding="utf-8")
         command = [
             sys.executable,
-            "-m",
-            "shiv",
+            "-c",
+            SHIV_WITH_OUR_MAIN,
+            str(main_py),
             "--site-packages",
             str(work / "site-packages"),
             "--output-file",
@@ -184,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = tomllib.loads(SETTINGS.read_text(encoding="utf-8"))
     output = (args.output or ROOT / settings["shiv"]["output_file"]).resolve()
+    if subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_redoc.py")]).returncode != 0:
+        return 1  # the pinned assets are fetched here too, so the inputs' digest covers them
     if not REDOC_BUNDLE.is_file():
-        print(f"build_zipapp: {REDOC_BUNDLE} is missing: run `make assets` first", file=sys.stderr)
+        print(f"build_zipapp: {REDOC_BUNDLE} is missing", file=sys.stderr)
         return 1
     # Files are created 0644/0755 whatever the caller's umask: their modes are part of the archive.
     os.umask(0o022)

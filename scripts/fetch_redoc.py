@@ -1,21 +1,27 @@
 """Fetch the pinned third-party UI assets from the npm registry, verify them, ship them as package data.
 
 The table ASSETS lists each one: ReDoc's standalone bundle (for /redoc) and uPlot (the dashboard's
-charts). They are third-party, so they are never committed: the build fetches these exact versions
-and refuses any archive or file whose SHA-256 differs from the pin.
+charts). They are third-party, so they are never committed: every build (`make`, `pip install .`, the wheel, the
+zipapp: setup.py's build hook calls `fetch_all`) fetches these exact versions and refuses any archive or
+file whose SHA-256 differs from the pin. A verified archive is kept in the download cache
+(`$WHEELD_ASSET_CACHE`, else `.cache/assets/` here), so a rebuild needs no network; `WHEELD_NPM_REGISTRY`
+names a mirror of the npm registry (the checksums still decide).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import sys
 import tarfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-STATIC = Path(__file__).resolve().parent.parent / "wheeld" / "http" / "static"
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "wheeld" / "http" / "static"
+REGISTRY = os.environ.get("WHEELD_NPM_REGISTRY", "https://registry.npmjs.org").rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Asset:
     @property
     def url(self) -> str:
         """The tarball in the npm registry."""
-        return f"https://registry.npmjs.org/{self.name}/-/{self.name}-{self.version}.tgz"
+        return f"{REGISTRY}/{self.name}/-/{self.name}-{self.version}.tgz"
 
 
 ASSETS = (
@@ -67,13 +73,35 @@ ASSETS = (
 )
 
 
+def cache_dir() -> Path:
+    """Where verified archives are kept between builds."""
+    return Path(os.environ.get("WHEELD_ASSET_CACHE") or ROOT / ".cache" / "assets")
+
+
+def _archive(asset: Asset) -> bytes:
+    """The asset's archive: from the cache when it holds the pinned one, else downloaded (and then cached)."""
+    cached = cache_dir() / f"{asset.name}-{asset.version}.tgz"
+    if cached.is_file():
+        blob = cached.read_bytes()
+        if hashlib.sha256(blob).hexdigest() == asset.sha256:
+            return blob
+    with urllib.request.urlopen(asset.url, timeout=60) as response:
+        blob = response.read()
+    if hashlib.sha256(blob).hexdigest() == asset.sha256:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(blob)
+        except OSError:
+            pass  # a read-only cache only costs a download next time
+    return blob
+
+
 def fetch_asset(asset: Asset) -> int:
     """Download, verify and unpack one asset unless its pinned version is already there; 0 on success."""
     stamp = asset.dest / "VERSION"
     if stamp.is_file() and stamp.read_text().strip() == f"{asset.version} {asset.sha256}":
         return 0
-    with urllib.request.urlopen(asset.url, timeout=60) as response:
-        blob = response.read()
+    blob = _archive(asset)
     digest = hashlib.sha256(blob).hexdigest()
     if digest != asset.sha256:
         print(f"{asset.name} {asset.version}: checksum mismatch ({digest} != {asset.sha256})", file=sys.stderr)

@@ -191,9 +191,17 @@ async def test_alerts_go_to_the_webhook_and_deliveries_are_recorded(
     assert [(d["channel"], d["status"]) for d in low["deliveries"]] == [("log", "sent"), ("webhook", "skipped")]
     assert [body["alert"]["id"] for body in received] == [high["id"]]
     stored = await data_of(await client.get(f"{ALERTS}/{high['id']}"))
+    at = "2026-11-24T15:00:00Z"
     assert stored["deliveries"] == [
-        {"channel": "log", "status": "sent", "attempts": 1, "error": None, "delivered_at": "2026-11-24T15:00:00Z"},
-        {"channel": "webhook", "status": "sent", "attempts": 1, "error": None, "delivered_at": "2026-11-24T15:00:00Z"},
+        {"channel": "log", "notifier": "", "status": "sent", "attempts": 1, "error": None, "delivered_at": at},
+        {
+            "channel": "webhook",
+            "notifier": "webhook",
+            "status": "sent",
+            "attempts": 1,
+            "error": None,
+            "delivered_at": at,
+        },
     ]
     # The URL is a secret: masked in the config API.
     shown = await data_of(await client.get("/api/v1/config"))

@@ -19,6 +19,7 @@ from aiohttp import web
 from hypothesis import HealthCheck, settings
 from schemathesis import CheckContext, Response
 from schemathesis.checks import CheckFunction, not_a_server_error
+from schemathesis.core import storage
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -32,7 +33,7 @@ from wheeld.config import load_config
 from wheeld.http.app import create_app
 from wheeld.market_calendar import TradingCalendar
 
-# The spec is Swagger 2.0 (aiohttp-apispec). Each operation gets the spec's examples, schemathesis' boundary
+# The spec is OpenAPI 3.0.3 (wheeld.http.openapi_spec). Each operation gets the spec's examples, schemathesis' boundary
 # cases (coverage phase) and generated cases (fuzzing phase), valid and invalid. The seed data (portfolios,
 # wheels in cash, with an open put and with shares and an open call, a settled trade, snapshots, a job run, a
 # watchlist entry, a scan) make path ids 1..3 hit real resources.
@@ -43,10 +44,8 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 
 def content_type_in_app(ctx: CheckContext, response: Response, case: schemathesis.Case) -> bool | None:
-    """content_type_conformance, less two answers Swagger 2.0 cannot describe (no defect in either)."""
-    # 204 No Content has no body and so no Content-Type (RFC 9110 §15.3.5), but Swagger 2.0 lists
-    # `produces` per operation, not per status: a DELETE documenting its JSON errors seems to promise
-    # JSON for its 204 too.
+    """content_type_conformance, less two answers that are no defect."""
+    # 204 No Content has no body and so no Content-Type (RFC 9110 §15.3.5).
     if response.status_code == 204:
         return None
     # aiohttp's HTTP parser refuses a request line over 8190 bytes with a plain-text 400 before any of our
@@ -156,6 +155,15 @@ def served_spec() -> dict[str, Any]:
 
 schema = schemathesis.openapi.from_dict(served_spec(), config=schemathesis.Config(seed=SEED))
 schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _schemathesis_files_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Schemathesis keeps crash reports under ./.schemathesis/: in a test run, that is a tmp dir, not the repo."""
+    before = storage.DEFAULT_ROOT
+    storage.DEFAULT_ROOT = tmp_path_factory.mktemp("schemathesis")
+    yield
+    storage.DEFAULT_ROOT = before
 
 
 @pytest.fixture(scope="module")

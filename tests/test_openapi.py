@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from typing import Any
 
@@ -81,13 +83,16 @@ def success_code(op: dict[str, Any]) -> str:
 
 
 def nullable_to_json_schema(node: Any) -> Any:
-    """Swagger 2.0's `x-nullable` as plain JSON Schema (so examples with nulls can be checked)."""
+    """OpenAPI 3.0's `nullable` as plain JSON Schema (so examples with nulls can be checked)."""
     if isinstance(node, dict):
         node = {k: nullable_to_json_schema(v) for k, v in node.items()}
-        if node.get("x-nullable") and isinstance(node.get("type"), str):
-            node["type"] = [node["type"], "null"]
-        if node.get("x-nullable") and "$ref" in node:
-            node = {"anyOf": [{"$ref": node["$ref"]}, {"type": "null"}]}
+        if node.pop("nullable", False):
+            if isinstance(node.get("type"), str):
+                node["type"] = [node["type"], "null"]
+                if "enum" in node:
+                    node["enum"] = [*node["enum"], None]
+            elif "allOf" in node:
+                node = {"anyOf": [{"allOf": node.pop("allOf")}, {"type": "null"}], **node}
         return node
     if isinstance(node, list):
         return [nullable_to_json_schema(v) for v in node]
@@ -105,12 +110,13 @@ def refs(node: Any) -> list[str]:
 
 
 async def test_every_ref_points_at_a_definition(spec: dict[str, Any]) -> None:
-    dangling = sorted({r for r in refs(spec) if r.removeprefix("#/definitions/") not in spec["definitions"]})
+    schemas = spec["components"]["schemas"]
+    dangling = sorted({r for r in refs(spec) if r.removeprefix("#/components/schemas/") not in schemas})
     assert dangling == []
 
 
-async def test_spec_is_valid_swagger(spec: dict[str, Any]) -> None:
-    assert spec["swagger"] == "2.0"
+async def test_spec_is_valid_openapi_3(spec: dict[str, Any]) -> None:
+    assert spec["openapi"] == "3.0.3"
     validate(copy.deepcopy(spec))
     assert spec["info"]["title"] and spec["info"]["version"]
 
@@ -129,19 +135,19 @@ async def test_every_api_route_is_documented(client: TestClient, spec: dict[str,
         if not op.get("summary", "").strip():
             problems.append(f"{where}: no summary")
         responses = op.get("responses", {})
-        if not any("schema" in r for r in responses.values()):
+        if not any(json_media(r).get("schema") for r in responses.values()):
             problems.append(f"{where}: no response with a schema")
-        if "400" not in responses or "schema" not in responses["400"]:
+        if "400" not in responses or "schema" not in json_media(responses["400"]):
             problems.append(f"{where}: no 400 error response")
         code = success_code(op)
         if code != "204":
-            success = responses[code]
+            success = json_media(responses[code])
             if "schema" not in success:
                 problems.append(f"{where}: success response {code} has no schema")
-            if not success.get("examples"):
+            if "example" not in success:
                 problems.append(f"{where}: success response {code} has no example")
-        if method in WRITE_METHODS and not any(
-            p.get("in") == "body" and "schema" in p for p in op.get("parameters", [])
+        if method in WRITE_METHODS and "schema" not in op.get("requestBody", {}).get("content", {}).get(
+            "application/json", {}
         ):
             problems.append(f"{where}: no request body schema")
     assert problems == []
@@ -154,15 +160,23 @@ async def test_spec_lists_only_real_routes_and_no_head(client: TestClient, spec:
     assert all(method != "head" for _, method in documented)
 
 
-async def test_success_examples_match_their_schemas(spec: dict[str, Any]) -> None:
-    definitions = nullable_to_json_schema(spec["definitions"])
+def json_media(response: dict[str, Any]) -> dict[str, Any]:
+    """The application/json media type object of a response (empty when it has no body)."""
+    return response.get("content", {}).get("application/json", {})
+
+
+async def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
+    """Every example, success and error, request and response, is valid against its own schema."""
+    components = {"schemas": nullable_to_json_schema(spec["components"]["schemas"])}
     problems = []
     for path, method, op in operations(spec):
-        for code, response in op["responses"].items():
-            example = response.get("examples", {}).get("application/json")
-            if example is None or "schema" not in response:
+        media = {code: json_media(response) for code, response in op["responses"].items()}
+        media["request"] = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+        for code, found in media.items():
+            example = found.get("example")
+            if example is None or "schema" not in found:
                 continue
-            schema = {**nullable_to_json_schema(response["schema"]), "definitions": definitions}
+            schema = {**nullable_to_json_schema(found["schema"]), "components": components}
             validator = jsonschema.Draft4Validator(schema)
             for error in validator.iter_errors(example):
                 location = "/".join(map(str, error.absolute_path))
@@ -171,7 +185,7 @@ async def test_success_examples_match_their_schemas(spec: dict[str, Any]) -> Non
 
 
 async def test_error_codes_and_design_enums_are_listed(spec: dict[str, Any]) -> None:
-    definitions = spec["definitions"]
+    definitions = spec["components"]["schemas"]
     assert set(definitions["ErrorBody"]["properties"]["code"]["enum"]) == {c.code for c in ERROR_CLASSES}
     assert definitions["Health"]["properties"]["status"]["enum"] == ["ok", "degraded", "down"]
     seen: list[str] = []
@@ -186,14 +200,20 @@ async def test_error_codes_and_design_enums_are_listed(spec: dict[str, Any]) -> 
     for path, method, op in operations(spec):
         for parameter in op.get("parameters", []):
             if parameter.get("in") == "query" and parameter["name"] in DESIGN_ENUMS:
-                values = set(parameter.get("enum", []))
+                enum = parameter["schema"].get("enum") or parameter["schema"].get("items", {}).get("enum", [])
+                values = set(enum)
                 if not values or not values <= DESIGN_ENUMS[parameter["name"]]:
-                    problems.append(f"{method.upper()} {path} ?{parameter['name']}: enum {parameter.get('enum')}")
+                    problems.append(f"{method.upper()} {path} ?{parameter['name']}: enum {enum}")
     assert problems == []
 
 
 async def test_bearer_security_is_declared(spec: dict[str, Any]) -> None:
-    assert spec["securityDefinitions"]["bearer"]["name"] == "Authorization"
+    assert spec["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Authorization: Bearer <token>` when server.api_token is set",
+    }
+    assert spec["paths"]["/api/v1/health"]["get"]["security"] == []
     assert spec["security"] == [{"bearer": []}]
 
 
@@ -274,3 +294,114 @@ async def test_root_serves_the_dashboard_and_the_docs_stay(client: TestClient) -
     assert '<script type="module" src="/static/dashboard/app.js">' in await response.text()
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert (await client.get(path)).status == 200, path
+
+
+MISSING = "Missing data for required field."
+ERROR_CODES_BY_STATUS = {
+    400: {"VALIDATION_ERROR"},
+    401: {"UNAUTHORIZED"},
+    403: {"FORBIDDEN"},
+    404: {"NOT_FOUND"},
+    409: {"CONFLICT", "INVALID_STATE"},
+    500: {"INTERNAL_ERROR"},
+    502: {"EXTERNAL_API_ERROR"},
+    503: {"SERVICE_UNAVAILABLE"},
+}
+
+
+async def test_every_operation_has_a_unique_snake_case_operation_id(spec: dict[str, Any]) -> None:
+    ids = [op.get("operationId", "") for _, _, op in operations(spec)]
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids), ids
+    assert len(ids) == len(set(ids))
+    # Stable: the handler's name, so generated clients keep their method names across releases.
+    assert spec["paths"]["/api/v1/portfolios/{id}/wheels"]["post"]["operationId"] == "create_wheel"
+    assert spec["paths"]["/api/v1/trades/{id}/settle"]["post"]["operationId"] == "settle_trade"
+
+
+async def test_every_error_status_has_an_example_with_its_own_code(spec: dict[str, Any]) -> None:
+    problems, messages_400 = [], set()
+    for path, method, op in operations(spec):
+        for code, response in op["responses"].items():
+            status = int(code)
+            if status < 400 or (path, status) == ("/api/v1/health", 503):  # health's 503 carries data
+                continue
+            example = json_media(response).get("example")
+            where = f"{method.upper()} {path} {code}"
+            if example is None:
+                problems.append(f"{where}: no example")
+                continue
+            if example["error"]["code"] not in ERROR_CODES_BY_STATUS[status]:
+                problems.append(f"{where}: example code {example['error']['code']}")
+            if status == 400:
+                messages_400.add(example["error"]["message"])
+    assert problems == []
+    assert len(messages_400) >= 5  # not one "strike must be positive" for every route
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "code", "message"),
+    [
+        (("/api/v1/portfolios", "post"), 409, "CONFLICT", "a portfolio named 'Income' already exists"),
+        (("/api/v1/wheels/{id}/trades", "post"), 409, "INVALID_STATE", None),
+        (("/api/v1/wheels/{id}/trades", "post"), 400, "VALIDATION_ERROR", "direction: " + MISSING),
+        (("/api/v1/trades/{id}", "get"), 404, "NOT_FOUND", "trade 42 not found"),
+        (("/api/v1/portfolios/{id}/wheels", "post"), 404, "NOT_FOUND", "portfolio 42 not found"),
+    ],
+)
+async def test_error_examples_say_what_the_route_says(
+    client: TestClient, spec: dict[str, Any], operation: tuple[str, str], status: int, code: str, message: str | None
+) -> None:
+    """The examples are the daemon's own answers: these are checked against the real thing."""
+    example = json_media(spec["paths"][operation[0]][operation[1]]["responses"][str(status)])["example"]["error"]
+    assert example["code"] == code
+    if message is not None:
+        assert example["message"] == message
+    await client.post("/api/v1/portfolios", json={"name": "Income", "default_capital": 50000})
+    await client.post("/api/v1/portfolios/1/wheels", json={"symbol": "AAPL", "capital_allocated": 20000})
+    real = {
+        ("/api/v1/portfolios", "post", 409): ("post", "/api/v1/portfolios", {"name": "Income"}),
+        ("/api/v1/wheels/{id}/trades", "post", 400): ("post", "/api/v1/wheels/1/trades", {}),
+        ("/api/v1/trades/{id}", "get", 404): ("get", "/api/v1/trades/42", None),
+        ("/api/v1/portfolios/{id}/wheels", "post", 404): (
+            "post",
+            "/api/v1/portfolios/42/wheels",
+            {"symbol": "AAPL", "capital_allocated": 1000},
+        ),
+    }.get((*operation, status))
+    if real is not None:
+        verb, url, body = real
+        answer = await client.request(verb, url, json=body)
+        assert answer.status == status
+        got = (await answer.json())["error"]
+        assert (got["code"], got["message"]) == (code, message)
+
+
+async def test_validators_are_mirrored(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    trade = schemas["TradeCreate"]["properties"]
+    assert trade["strike"]["minimum"] == 0 and trade["strike"]["exclusiveMinimum"] is True
+    assert trade["fees"]["minimum"] == 0 and trade["fees"]["maximum"] == 1e9
+    assert trade["contracts"]["minimum"] == 1
+    assert schemas["WheelCreate"]["properties"]["symbol"]["pattern"] == "^[A-Za-z0-9.\\-]{1,10}$"
+    # A P&L in an answer may be negative: response schemas carry no input bounds.
+    assert "minimum" not in schemas["PortfolioSummary"]["properties"]["net_pnl"]
+
+
+async def test_nullable_references_are_valid_for_3_0(spec: dict[str, Any]) -> None:
+    open_trade = spec["components"]["schemas"]["Wheel"]["properties"]["open_trade"]
+    assert open_trade == {"allOf": [{"$ref": "#/components/schemas/Trade"}], "nullable": True}
+    assert "anyOf" not in json.dumps(spec)
+
+
+async def test_spec_is_served_as_utf8_and_passes_the_validator_cli(client: TestClient, tmp_path: Any) -> None:
+    response = await client.get("/openapi.json")
+    raw = await response.read()
+    assert response.charset == "utf-8"
+    assert "🟢".encode() in raw and b"\\ud83d" not in raw
+    served = tmp_path / "openapi.json"
+    served.write_bytes(raw)
+    done = subprocess.run(
+        [sys.executable, "-m", "openapi_spec_validator", str(served)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK" in done.stdout

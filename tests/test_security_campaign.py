@@ -207,7 +207,7 @@ def test_no_secret_in_any_log_and_every_file_private(tmp_path: Path, pytestconfi
     assert leaks == set()
     everything = "".join(texts.values())
     assert "[REDACTED]" in everything  # the run did log what needed redacting
-    assert "finnhub" in everything.lower() and "webhook delivery failed" in everything
+    assert "finnhub" in everything.lower() and "notifier webhook (webhook) failed" in everything
 
     # Everything it wrote is its user's only, though the umask allowed anything.
     assert stat.S_IMODE(daemon.data_dir.stat().st_mode) == 0o700

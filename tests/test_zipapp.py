@@ -104,6 +104,9 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
     home.mkdir()
     cwd.mkdir()
     environ = clean_environ(home, {"SHIV_ROOT": str(tmp_path / "shiv"), "SHIV_COMPILE_PYC": "0"})
+    # What an older version left in the cache: the first start of this one removes it.
+    (tmp_path / "shiv" / "wheeld.pyz_0123abcd" / "site-packages").mkdir(parents=True)
+    (tmp_path / "shiv" / ".wheeld.pyz_0123abcd_lock").touch()
     port, netns = free_port(), network_namespace()
     command = [
         *netns,
@@ -163,15 +166,23 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
     assert "/static/dashboard/app.js" in pages["/"]["assets"]
     assert pages["/static/vendor/uplot/uPlot.esm.js"]["sha256"] == hashlib.sha256(UPLOT_BUNDLE.read_bytes()).hexdigest()
     spec = json.loads(pages["/openapi.json"]["text"])
-    assert spec["swagger"] == "2.0" and "/api/v1/health" in spec["paths"]
+    assert spec["openapi"] == "3.0.3" and "/api/v1/health" in spec["paths"]
     # Its data went where it was told, privately; the home directory stayed untouched.
     assert stat.S_IMODE((data_dir / "wheeld.db").stat().st_mode) == 0o600
     assert list(home.iterdir()) == []
-    assert "Traceback" not in (tmp_path / "stderr").read_text(errors="replace")
+    said = (tmp_path / "stderr").read_text(errors="replace")
+    assert "Traceback" not in said
+    # The first start says what it does while it unpacks, and keeps one version in the cache.
+    progress = [line for line in said.splitlines() if line.startswith("wheeld.pyz: ")]
+    assert progress[0].startswith("wheeld.pyz: first start of this version: unpacking ")
+    assert progress[1:11] == [f"wheeld.pyz: unpacked {n}%" for n in range(10, 101, 10)]
+    assert progress[11].startswith("wheeld.pyz: ready in ")
+    assert [p.name for p in (tmp_path / "shiv").iterdir() if "0123abcd" in p.name] == []
 
     # The same file is the `wheel` CLI (`wheeld.pyz cli …`) and knows its version.
     version = run_pyz(zipapp, environ, cwd, "--version")
     assert version.returncode == 0 and version.stdout.strip() == f"wheeld {__version__}", version
+    assert version.stderr == ""  # unpacked once: later starts are silent
     cli = run_pyz(zipapp, environ, cwd, "cli", "--help")
     if (ROOT / "wheeld" / "cli" / "main.py").exists():
         assert cli.returncode == 0 and "usage" in cli.stdout.lower(), cli
@@ -182,3 +193,35 @@ def test_zipapp_serves_the_api_and_docs_offline(zipapp: Path, tmp_path: Path, py
         f"zipapp: {zipapp.stat().st_size / 1e6:.1f} MB, healthy {report['seconds_to_healthy']:.1f} s after its"
         f" first start (unpacking included, byte-compiling skipped), {where}"
     )
+
+
+def other_pythons() -> list[str]:
+    """CPython interpreters of another minor version than the build's that really run (pyenv's shims may not)."""
+    found = []
+    for minor in (12, 13):
+        pyenv = sorted(Path("/root/.pyenv/versions").glob(f"3.{minor}.*/bin/python"))
+        for candidate in (*pyenv, shutil.which(f"python3.{minor}")):
+            if candidate and subprocess.run([str(candidate), "-c", ""], capture_output=True).returncode == 0:
+                found.append(str(candidate))
+                break
+    return found
+
+
+@pytest.mark.parametrize(
+    "python", other_pythons() or [pytest.param("", marks=pytest.mark.skip("no CPython 3.12/3.13 here"))]
+)
+def test_another_python_fails_at_once_naming_the_right_one(zipapp: Path, tmp_path: Path, python: str) -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [python, str(zipapp), "--version"],
+        env=clean_environ(tmp_path, {"SHIV_ROOT": str(tmp_path / "shiv")}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    took = time.monotonic() - started
+    wanted = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and f"run it with python{wanted}" in done.stderr, done.stderr
+    assert not (tmp_path / "shiv").exists()  # failed before unpacking anything
+    assert took < 10  # at once (a second or less on an idle box), not after 234 MB of unpacking

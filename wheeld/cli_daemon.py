@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from wheeld import __version__, cli_backup, cli_import, cli_migrate
+from wheeld import __version__, cli_backup, cli_config, cli_import, cli_migrate, cli_notify
 from wheeld.app import Container, load_calendar
 from wheeld.config import Config, load_config
 from wheeld.db.migrations import NotAWheeldDatabase, SchemaTooNew
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_migrate.add_parser(sub, _common)
     cli_backup.add_parser(sub, _common)
     cli_import.add_parser(sub, _common)
+    cli_notify.add_parser(sub, _common)
+    cli_config.add_parser(sub, _common)
     # Parsed by main() before argparse: everything after `cli` belongs to the `wheel` CLI.
     sub.add_parser(CLI_COMMAND, help="run the `wheel` client CLI (`wheeld cli --help`); how a zipapp reaches it")
     return parser
@@ -191,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if given[:1] == [CLI_COMMAND]:
         return run_wheel_cli(given[1:])
     args = build_parser().parse_args(given)
+    if args.command == cli_config.COMMAND:  # needs no configuration of its own
+        return cli_config.run(args)
     flags = {}
     if args.command == "serve":
         flags = {"server.host": args.host, "server.port": args.port}
@@ -212,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_backup.run(args, config)
     if args.command == cli_import.COMMAND:
         return cli_import.run(args, config)
+    if args.command == cli_notify.COMMAND:
+        return cli_notify.run(args, config, sys.stdout)
     if args.command == "serve":
         try:
             return asyncio.run(serve(config))

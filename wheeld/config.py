@@ -21,6 +21,7 @@ import yaml
 from wheeld.domain.recommendation import profile_table, profiles_problem
 from wheeld.domain.vocabulary import normalize_profile
 from wheeld.errors import ConfigError
+from wheeld.notifier_channels import channels_problem
 
 ENV_PREFIX = "WHEELD_"
 MASK = "********"
@@ -349,6 +350,26 @@ KEYS: tuple[Key, ...] = (
         choices=("LOW", "MEDIUM", "HIGH"),
     ),
     Key(
+        "notifiers.channels",
+        dict,
+        {},
+        "Notifiers by name, as many as you like: {phone: {kind: ntfy, server: https://ntfy.sh, topic:"
+        " wheel-alerts, token: tk_…, tags: [wheel]}, team: {kind: slack, url: https://hooks.slack.com/services/…},"
+        " hook: {kind: webhook, url: https://…}}; each may set its own min_severity. ntfy gets the message,"
+        " a title, a priority from the severity (LOW 2, MEDIUM 3, HIGH 5), tags and a click URL; slack an"
+        " incoming-webhook `text`; webhook the JSON described in the README. Secret: URLs and tokens.",
+        secret=True,
+        check=channels_problem,
+    ),
+    Key(
+        "notifiers.public_url",
+        str,
+        "",
+        "The daemon's address as your phone reaches it, for ntfy's click URL (e.g. https://wheel.example.net);"
+        " empty: http://server.host:server.port.",
+        check=_webhook_url_check,
+    ),
+    Key(
         "recommendations.profiles",
         dict,
         profile_table(),
@@ -568,13 +589,14 @@ class Config(Mapping[str, Any]):
         """Nested view for clients, with secrets replaced by a mask (or '' when unset)."""
         nested: dict[str, Any] = {}
         for name, value in self._values.items():
-            shown = (MASK if value else "") if KEYS_BY_NAME[name].secret else value
+            # An unset secret shows as its empty value ('' or {}), which can be sent back as it is.
+            shown = (MASK if value else value) if KEYS_BY_NAME[name].secret else value
             _set_nested(nested, name, shown)
         return nested
 
     def secrets(self) -> list[str]:
         """The secret values that are set (for the log redaction filter)."""
-        return [v for k, v in self._values.items() if KEYS_BY_NAME[k].secret and v]
+        return [leaf for k, v in self._values.items() if KEYS_BY_NAME[k].secret and v for leaf in _leaves(v)]
 
     def replace(self, changes: Mapping[str, Any]) -> Config:
         """A new Config with `changes` applied (already validated)."""
@@ -679,6 +701,19 @@ def _to_float(key: Key, value: Any) -> float:
     if not math.isfinite(number):
         raise ConfigError(key.name, f"must be a finite number, got {value!r}")
     return number
+
+
+_NOT_SECRET = frozenset({"kind", "min_severity", "tags"})
+
+
+def _leaves(value: Any) -> list[str]:
+    """The text inside a secret value: a mapping of notifiers holds URLs, tokens and topics (on a public ntfy
+    server the topic is the password) beside settings that are not secret."""
+    if isinstance(value, Mapping):
+        return [leaf for key, item in value.items() if key not in _NOT_SECRET for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value] if isinstance(value, str) and value else []
 
 
 def _to_list(key: Key, value: Any) -> list[Any]:

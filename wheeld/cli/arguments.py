@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 SYMBOL_HELP = "the wheel's ticker in the chosen portfolio, e.g. AAPL"
@@ -44,6 +44,22 @@ def iso_date(text: str) -> str:
         return date.fromisoformat(text).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def opened_at(text: str) -> str:
+    """When a trade was opened: YYYY-MM-DD (noon in New York that day) or an ISO date and time (New York
+    time unless it names its offset), as the UTC timestamp the API takes."""
+    from wheeld.cli.render import NEW_YORK
+
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time(12), NEW_YORK)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=NEW_YORK)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM: {text!r}") from None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def symbol(text: str) -> str:

@@ -1,17 +1,25 @@
-"""The `Backend` over HTTP: an aiohttp client of a running wheeld (API mode, the default)."""
+"""The `Backend` over HTTP: a client of a running wheeld (API mode, the default).
+
+It speaks HTTP with the standard library's `http.client` (one keep-alive connection per run, each
+exchange in a worker thread so the event loop stays free) and imports nothing of the server: a `wheel`
+command starts in a fraction of a second.
+"""
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+from collections.abc import Callable
 from typing import Any, Literal
-from urllib.parse import quote
-
-import aiohttp
+from urllib.parse import quote, urlencode, urlsplit
 
 from wheeld import __version__
 from wheeld.cli.backend import JSON, Body, DaemonUnreachable, Mode, Query
 from wheeld.errors import ERROR_CLASSES, WheeldError
-from wheeld.services.listing import MAX_PAGE_SIZE
+
+# The API's largest page (wheeld.services.listing.MAX_PAGE_SIZE, not imported: that is the server's side).
+MAX_PAGE_SIZE = 500
 
 _BY_CODE = {cls.code: cls for cls in ERROR_CLASSES if cls is not WheeldError}
 
@@ -42,11 +50,14 @@ def error_from_envelope(status: int, body: Any, text: str) -> WheeldError:
 
 
 class HttpBackend:
-    """wheeld's API as the `Backend` protocol; one aiohttp session per CLI run."""
+    """wheeld's API as the `Backend` protocol; one keep-alive connection per CLI run."""
 
     mode: Mode = "api"
 
-    def __init__(self, base_url: str, timeout: float = 30.0, token: str = "") -> None:
+    def __init__(
+        self, base_url: str, timeout: float = 30.0, token: str = "", token_fallback: Callable[[], str] | None = None
+    ) -> None:
+        """`token_fallback` gives a token to retry with once when the daemon answers 401 without one."""
         self.base_url = base_url.rstrip("/")
         self.where = self.base_url
         self.timeout = timeout
@@ -54,37 +65,74 @@ class HttpBackend:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._headers = headers
-        self._session: aiohttp.ClientSession | None = None
+        self._parts = urlsplit(self.base_url)
+        self._connection: http.client.HTTPConnection | None = None
+        self._token_fallback = token_fallback
 
     async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.timeout), headers=self._headers
-            )
-        return self._session
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is None:
+            host, port = self._parts.hostname or "127.0.0.1", self._parts.port
+            if self._parts.scheme == "https":
+                self._connection = http.client.HTTPSConnection(host, port, timeout=self.timeout)
+            else:
+                self._connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        return self._connection
+
+    def _exchange(self, method: str, target: str, payload: bytes | None) -> tuple[int, str, str]:
+        headers = dict(self._headers)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request(method, target, body=payload, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The daemon closed the kept-alive connection between two requests: once more on a new one.
+                self._connection = None
+                connection.close()
+                if attempt == 2:
+                    raise
+                continue
+            content_type = response.headers.get_content_type()
+            charset = response.headers.get_content_charset() or "utf-8"
+            return response.status, content_type, data.decode(charset, errors="replace")
+        raise AssertionError("unreachable")
 
     async def _send(
         self, method: str, path: str, query: Query | None = None, body: Body | None = None
     ) -> tuple[int, str, str]:
         """(status, content type, text) of one request; DaemonUnreachable when nothing answers."""
-        url = f"{self.base_url}/api/v1{path}"
+        prefix = self._parts.path.rstrip("/")
+        params = _params(query)
+        target = f"{prefix}/api/v1{path}" + (f"?{urlencode(params)}" if params else "")
+        payload = json.dumps(dict(body)).encode() if body is not None else None
+        import asyncio  # imported by the run already; here so this module stays light
+
         try:
-            async with self._client().request(
-                method, url, params=_params(query), json=dict(body) if body is not None else None
-            ) as response:
-                return response.status, response.content_type, await response.text()
+            answer = await asyncio.to_thread(self._exchange, method, target, payload)
+            if answer[0] == 401 and self._token_fallback is not None:
+                token, self._token_fallback = self._token_fallback(), None
+                if token:
+                    self._headers["Authorization"] = f"Bearer {token}"
+                    answer = await asyncio.to_thread(self._exchange, method, target, payload)
+            return answer
         except TimeoutError:
+            await self.close()
             raise DaemonUnreachable(self.base_url, f"{self.timeout:g} s", timed_out=True) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise DaemonUnreachable(self.base_url, exc.strerror or str(exc.os_error)) from None
-        except aiohttp.ClientError as exc:
-            raise DaemonUnreachable(self.base_url, f"{type(exc).__name__}: {exc}") from None
+        except (OSError, http.client.HTTPException) as exc:
+            await self.close()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, socket.gaierror):
+                reason = f"cannot resolve {self._parts.hostname}: {exc.strerror or exc}"
+            raise DaemonUnreachable(self.base_url, reason) from None
 
     async def _envelope(
         self, method: str, path: str, query: Query | None = None, body: Body | None = None

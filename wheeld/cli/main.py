@@ -8,26 +8,31 @@ one line on stderr, never a traceback (`--verbose` adds the details).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from wheeld import __version__
 from wheeld.cli.backend import Backend, BackendError, DaemonUnreachable, Mode
 from wheeld.cli.commands import analytics, portfolios, system, trades, wheels
+from wheeld.cli.completion import SHELLS
+from wheeld.cli.completion import script as completion_script
 from wheeld.cli.context import Context, UsageError
-from wheeld.cli.direct_backend import DirectBackend
-from wheeld.cli.http_backend import HttpBackend
 from wheeld.cli.settings import Settings, SettingsError, check_base_url, load_settings
-from wheeld.config import Config, load_config
-from wheeld.errors import ConfigError, WheeldError
-from wheeld.running_daemon import daemon_base_url, daemon_serving
+from wheeld.errors import WheeldError
+
+if TYPE_CHECKING:
+    from wheeld.cli.direct_backend import DirectBackend
+    from wheeld.cli.http_backend import HttpBackend
+    from wheeld.config import Config
+
+# API mode imports nothing of the server (aiohttp, the services, the database layer): direct mode and
+# wheeld's own configuration are imported only when a command needs them, so `wheel` starts fast.
 
 COMMAND_MODULES = (wheels, trades, analytics, portfolios, system)
 GLOBAL_OPTIONS = ("--config", "--portfolio", "--json", "--verbose", "--db", "--api-url", "--api-mode", "--direct-mode")
@@ -92,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub, common)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script: `source <(wheel completion bash)`",
+        description="Print a completion script for bash or zsh: add `source <(wheel completion bash)` to ~/.bashrc"
+        " (or `source <(wheel completion zsh)` to ~/.zshrc).",
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     return parser
 
 
@@ -112,6 +124,9 @@ def choose_mode(args: argparse.Namespace, settings: Settings) -> Mode:
 
 def wheeld_config(args: argparse.Namespace, settings: Settings) -> Config:
     """wheeld's own configuration, as `wheeld` would load it, with --db as its database."""
+    from wheeld.config import load_config
+    from wheeld.errors import ConfigError
+
     try:
         config = load_config(settings.wheeld_config, data_dir=settings.wheeld_data_dir)
     except ConfigError as exc:
@@ -122,8 +137,7 @@ def wheeld_config(args: argparse.Namespace, settings: Settings) -> Config:
 
 
 def _api_token(args: argparse.Namespace, settings: Settings) -> str:
-    if settings.token:
-        return settings.token
+    """The token in wheeld's own configuration (asked for only when the daemon answers 401)."""
     try:
         # Same machine, same user: the daemon's own file may hold the token it asks for.
         return str(wheeld_config(args, settings)["server.api_token"])
@@ -140,6 +154,9 @@ def _at(config: Config, base_url: str, token: str) -> Config:
 
 async def open_direct(args: argparse.Namespace, settings: Settings, base_url: str) -> DirectBackend:
     """Direct mode on wheeld's database; writes are refused while a daemon serves that file."""
+    from wheeld.cli.direct_backend import DirectBackend
+    from wheeld.running_daemon import daemon_base_url, daemon_serving
+
     config = wheeld_config(args, settings)
     token = settings.token
 
@@ -162,7 +179,14 @@ async def open_backend(args: argparse.Namespace, settings: Settings, err: TextIO
         raise UsageError(str(exc)) from None
     if mode == "direct":
         return await open_direct(args, settings, base_url)
-    http = HttpBackend(base_url, settings.timeout, _api_token(args, settings))
+    from wheeld.cli.http_backend import HttpBackend
+
+    http: HttpBackend = HttpBackend(
+        base_url,
+        settings.timeout,
+        settings.token,
+        token_fallback=None if settings.token else lambda: _api_token(args, settings),
+    )
     if not settings.fallback_to_direct or args.mode == "api" or args.api_url is not None:
         return http
     try:
@@ -216,13 +240,16 @@ async def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
     backend: Backend | None = None,
+    parsed: argparse.Namespace | None = None,
 ) -> int:
-    """Run one `wheel` command; returns its exit status. `backend` replaces the one the options choose."""
+    """Run one `wheel` command; returns its exit status. `backend` replaces the one the options choose;
+    `parsed` is `argv` already parsed (by `main`)."""
     out, err = out or sys.stdout, err or sys.stderr
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or a usage error argparse already printed
-        return exc.code if isinstance(exc.code, int) else 2
+    args = parsed
+    if args is None:
+        args = parse(argv, out)
+        if isinstance(args, int):
+            return args
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
@@ -253,10 +280,29 @@ async def run(
                 print(f"wheel: while closing: {type(exc).__name__}: {exc}", file=err)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `wheel` console script."""
+def parse(argv: Sequence[str] | None, out: TextIO) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit status when nothing more is to be done: --help, --version, a usage
+    error (argparse printed it), `completion` (printed here)."""
+    parser = build_parser()
     try:
-        return asyncio.run(run(argv))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command == "completion":  # needs no daemon and no configuration
+        out.write(completion_script(parser, args.shell))
+        return 0
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wheel` console script (asyncio is imported only once a command runs)."""
+    args = parse(argv, sys.stdout)
+    if isinstance(args, int):
+        return args
+    import asyncio
+
+    try:
+        return asyncio.run(run(argv, parsed=args))
     except KeyboardInterrupt:
         print("wheel: interrupted", file=sys.stderr)
         return 130

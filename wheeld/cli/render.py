@@ -6,8 +6,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from wheeld.clock import NEW_YORK
+# wheeld.clock's zone, not imported from there: that module brings asyncio, which `wheel --help` can do without.
+NEW_YORK = ZoneInfo("America/New_York")
 
 RISK_ICONS = {"LOW": "🟢", "MEDIUM": "🟡", "HIGH": "🔴"}
 DASH = "-"

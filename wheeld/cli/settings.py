@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 TOKEN_ENV = "WHEEL_API_TOKEN"
+URL_ENV = "WHEEL_API_URL"
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,12 @@ class SettingKey:
 
 KEYS: tuple[SettingKey, ...] = (
     SettingKey("api.enabled", bool, True, "Talk to the daemon (API mode); false makes direct mode the default."),
-    SettingKey("api.base_url", str, "http://127.0.0.1:8000", "Where the daemon listens (`--api-url` overrides)."),
+    SettingKey(
+        "api.base_url",
+        str,
+        "http://127.0.0.1:8000",
+        f"Where the daemon listens ({URL_ENV} overrides it, and `--api-url` both).",
+    ),
     SettingKey("api.timeout", float, 30.0, "Seconds to wait for the daemon's answer."),
     SettingKey(
         "api.token",
@@ -122,6 +126,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     path = (path or default_path()).expanduser()
     values = {key.name: key.default for key in KEYS}
     if path.is_file():
+        import yaml  # only when there is a file: `wheel` starts faster without it
+
         try:
             tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -138,9 +144,10 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     elif explicit:
         raise SettingsError(f"no such configuration file: {path}")
     token = environ.get(TOKEN_ENV) or values["api.token"]
+    url = environ.get(URL_ENV)
     return Settings(
         api_enabled=values["api.enabled"],
-        base_url=check_base_url(values["api.base_url"]),
+        base_url=check_base_url(url, URL_ENV) if url else check_base_url(values["api.base_url"]),
         timeout=values["api.timeout"],
         token=token,
         default_portfolio=values["default_portfolio"],

@@ -120,13 +120,14 @@ async def insert_delivery(
     attempts: int,
     error: str | None,
     at: str,
+    notifier: str = "",
 ) -> int:
     """Record one delivery of an alert to a notifier channel."""
     return await insert(
         conn,
-        "INSERT INTO alert_deliveries (alert_id, channel, status, attempts, error, delivered_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (alert_id, channel, status, attempts, error, at),
+        "INSERT INTO alert_deliveries (alert_id, channel, notifier, status, attempts, error, delivered_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (alert_id, channel, notifier, status, attempts, error, at),
     )
 
 
@@ -137,7 +138,7 @@ async def deliveries_of(conn: aiosqlite.Connection, alert_ids: Sequence[int]) ->
     marks = ", ".join("?" for _ in alert_ids)
     return await fetch_all(
         conn,
-        "SELECT alert_id, channel, status, attempts, error, delivered_at FROM alert_deliveries"
+        "SELECT alert_id, channel, notifier, status, attempts, error, delivered_at FROM alert_deliveries"
         f" WHERE alert_id IN ({marks}) ORDER BY id",
         list(alert_ids),
     )

@@ -6,13 +6,14 @@ import warnings
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from aiohttp_apispec import setup_aiohttp_apispec
 
 from wheeld import __version__
 from wheeld.app import Container
 from wheeld.http import middlewares
+from wheeld.http.cors import cors_middleware
 from wheeld.http.keys import CONTAINER, POSITIONS_CACHE
 from wheeld.http.openapi import refresh_docs
+from wheeld.http.openapi_spec import OpenApi3
 from wheeld.http.response_cache import ResponseCache
 from wheeld.http.routes import (
     alerts,
@@ -58,6 +59,7 @@ def create_app(container: Container) -> web.Application:
         middlewares=[
             middlewares.request_id_middleware,
             middlewares.error_middleware,
+            cors_middleware,
             middlewares.security_middleware,
             middlewares.validation_middleware,
         ],
@@ -86,27 +88,24 @@ def create_app(container: Container) -> web.Application:
 
 def _setup_docs(app: web.Application) -> None:
     refresh_docs(route.handler for route in app.router.routes())
-    setup_aiohttp_apispec(
-        app,
+    OpenApi3(
         title="wheeld API",
         version=__version__,
         url="/openapi.json",
         swagger_path="/docs",
         static_path="/static/swagger",
-        in_place=True,
         info={
             "description": "Local daemon for the options wheel strategy. Every response is "
             "`{data, timestamp}` (lists add `pagination`); every error is "
             "`{error: {code, message, details}, timestamp}`. Money is in dollars "
             "with two decimals."
         },
-        securityDefinitions={
+        security_schemes={
             "bearer": {
-                "type": "apiKey",
-                "name": "Authorization",
-                "in": "header",
-                "description": "`Bearer <token>` when server.api_token is set",
+                "type": "http",
+                "scheme": "bearer",
+                "description": "`Authorization: Bearer <token>` when server.api_token is set",
             }
         },
         security=[{"bearer": []}],
-    )
+    ).register(app)

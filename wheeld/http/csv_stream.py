@@ -1,14 +1,25 @@
-"""Streaming CSV responses: a header row, then rows as they are read (no pagination)."""
+"""Streaming CSV responses: a header row, then rows as they are read (no pagination); the one CSV writer.
+
+Cells are written for spreadsheets: an empty cell for a null, amounts with two decimals, timestamps as
+`YYYY-MM-DD HH:MM:SS` (UTC, to the second: Excel and LibreOffice read that as a date and time, not as
+text), and with `?bom=1` a UTF-8 byte-order mark first, which Excel needs to read non-ASCII text.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 from marshmallow import Schema
+
+from wheeld.http.keys import QUERY
+
+BOM = "\ufeff"
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|[+-]00:?00)$")
 
 
 async def stream_csv(
@@ -18,7 +29,7 @@ async def stream_csv(
     columns: Sequence[str],
     filename: str,
 ) -> web.StreamResponse:
-    """Write `chunks` (service dicts, serialized by `schema`) as CSV with a download filename."""
+    """Write `chunks` (service dicts, serialized by `schema`) as CSV with a download filename (`?bom=1`: a BOM)."""
     # Read the first chunk before the status line goes out: an unknown id or a bad sort key raised by
     # the service must still become an error envelope, not a 200 stream cut off half-way.
     rows = aiter(chunks)
@@ -31,6 +42,8 @@ async def stream_csv(
     )
     await response.prepare(request)
     buffer = io.StringIO()
+    if request.get(QUERY, {}).get("bom"):
+        buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     chunk = first
@@ -55,6 +68,9 @@ def csv_cells(item: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        stamp = _TIMESTAMP.match(value)
+        return f"{stamp[1]} {stamp[2]}" if stamp else value
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     if isinstance(value, float):

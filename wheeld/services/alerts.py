@@ -69,6 +69,7 @@ def alert_dict(row: Row, deliveries: list[dict[str, Any]] | None = None) -> dict
 def _delivery_dict(row: Row) -> dict[str, Any]:
     return {
         "channel": row["channel"],
+        "notifier": row["notifier"],
         "status": row["status"],
         "attempts": row["attempts"],
         "error": row["error"],
@@ -250,7 +251,9 @@ class AlertService:
             async with self.db.transaction(bookkeeping=True) as conn:
                 for alert, deliveries in zip(alerts, outcomes, strict=True):
                     for d in deliveries:
-                        await repo.insert_delivery(conn, alert["id"], d.channel, d.status, d.attempts, d.error, now)
+                        await repo.insert_delivery(
+                            conn, alert["id"], d.channel, d.status, d.attempts, d.error, now, d.notifier
+                        )
         except Exception:
             # The alerts are stored and were delivered; losing the record of it must not fail the caller.
             log.exception("could not record alert deliveries")
@@ -261,6 +264,7 @@ class AlertService:
                 "deliveries": [
                     {
                         "channel": d.channel,
+                        "notifier": d.notifier,
                         "status": d.status,
                         "attempts": d.attempts,
                         "error": d.error,

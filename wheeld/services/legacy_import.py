@@ -29,7 +29,9 @@ from wheeld.domain.legacy import LegacyPlan, PlannedSnapshot, PlannedTrade, Plan
 
 DEFAULT_PORTFOLIO = "Default"
 SNAPSHOT_SOURCE = "legacy"  # the price source of imported snapshots: the old tool did not record its own
+# A progress line about every twentieth of the trades, and at least every 100 of them.
 PROGRESS_EVERY = 100
+PROGRESS_LINES = 20
 Progress = Callable[[str], None]
 
 
@@ -280,7 +282,7 @@ class _ImportRun:
                 self._skip(wheel, self.mapped[key])
                 continue
             await self._import_wheel(wheel)
-        if self.total_trades % PROGRESS_EVERY:
+        if self.total_trades % self.progress_step:
             self.progress(f"trades: {self.done}/{self.total_trades}")
         if self.conflicts:
             lines = "\n".join(f"  - {c}" for c in self.conflicts)
@@ -340,9 +342,14 @@ class _ImportRun:
             self.report.trades_imported += 1
             self._tick()
 
+    @property
+    def progress_step(self) -> int:
+        """Trades between two progress lines."""
+        return max(1, min(PROGRESS_EVERY, -(-self.total_trades // PROGRESS_LINES)))
+
     def _tick(self) -> None:
         self.done += 1
-        if self.done % PROGRESS_EVERY == 0:
+        if self.done % self.progress_step == 0:
             self.progress(f"trades: {self.done}/{self.total_trades}")
 
     def _wheel_values(self, wheel: PlannedWheel, portfolio_id: int) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from wheeld.cli import render
@@ -76,6 +75,8 @@ async def _wait(ctx: Context, job_id: str, run_id: int) -> JSON:
         for run in await ctx.backend.job_runs(job_id, 20):
             if run["id"] == run_id and run["status"] != "running":
                 return run
+        import asyncio  # here: `wheel --help` starts without asyncio
+
         await asyncio.sleep(RUN_POLL_SECONDS)
 
 

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from wheeld.cli import render
-from wheeld.cli.arguments import SYMBOL_HELP, iso_date, money, number, positive_int, price_per_share, symbol
+from wheeld.cli.arguments import (
+    SYMBOL_HELP,
+    iso_date,
+    money,
+    number,
+    opened_at,
+    positive_int,
+    price_per_share,
+    symbol,
+)
 from wheeld.cli.backend import JSON
 from wheeld.cli.commands import Subparsers, command
 from wheeld.cli.context import Context
@@ -55,6 +64,8 @@ async def record(ctx: Context, args: argparse.Namespace) -> None:
         body["total_premium"] = number(args.total_premium)
     if args.notes:
         body["notes"] = args.notes
+    if args.opened_at:
+        body["opened_at"] = args.opened_at
     trade = await ctx.backend.record_trade(wheel["id"], _fees(body, args.fees))
 
     def text() -> str:
@@ -241,6 +252,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--contracts", type=positive_int, default=1, metavar="N", help="default 1")
     p.add_argument("--fees", type=money, metavar="X", help="commissions and fees, in dollars")
     p.add_argument("--notes", default="", help="free text")
+    p.add_argument(
+        "--opened-at",
+        type=opened_at,
+        metavar="WHEN",
+        help="back-date it: YYYY-MM-DD (noon New York) or YYYY-MM-DDTHH:MM (New York time unless an offset is given)",
+    )
 
     p = command(
         sub,

@@ -31,7 +31,22 @@ EXAMPLE: dict[str, Any] = {
     "active": True,
     "cleared_at": None,
     "deliveries": [
-        {"channel": "log", "status": "sent", "attempts": 1, "error": None, "delivered_at": "2026-11-25T15:30:00Z"}
+        {
+            "channel": "log",
+            "notifier": "",
+            "status": "sent",
+            "attempts": 1,
+            "error": None,
+            "delivered_at": "2026-11-25T15:30:00Z",
+        },
+        {
+            "channel": "ntfy",
+            "notifier": "phone",
+            "status": "sent",
+            "attempts": 1,
+            "error": None,
+            "delivered_at": "2026-11-25T15:30:00Z",
+        },
     ],
 }
 ONE, MANY = Alert(), Alert(many=True)

@@ -21,6 +21,9 @@ REDOC_PAGE = """<!DOCTYPE html>
 </html>
 """
 
+# ReDoc's footer shows Redocly's logo from their CDN: the page may load images, fonts and data only from
+# wheeld itself (and inline data: URIs), so the browser never sends that request.
+REDOC_POLICY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
 MISSING_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ReDoc not installed</title></head>
 <body><h1>ReDoc bundle not installed</h1>
@@ -39,7 +42,7 @@ async def redoc(request: web.Request) -> web.Response:
     """GET /redoc: the ReDoc page, served entirely by wheeld."""
     if not redoc_dir().joinpath("redoc.standalone.js").is_file():
         return web.Response(text=MISSING_PAGE, content_type="text/html", status=503)
-    return web.Response(text=REDOC_PAGE, content_type="text/html")
+    return web.Response(text=REDOC_PAGE, content_type="text/html", headers={"Content-Security-Policy": REDOC_POLICY})
 
 
 async def redoc_asset(request: web.Request) -> web.StreamResponse:

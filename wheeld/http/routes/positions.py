@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 from aiohttp import web
 
+from wheeld.app import Container
+from wheeld.http.csv_stream import stream_csv
 from wheeld.http.envelope import dumps, ok
 from wheeld.http.keys import CONTAINER, PATH, POSITIONS_CACHE, QUERY
 from wheeld.http.openapi import endpoint
@@ -42,6 +47,7 @@ EXAMPLE = {
     "opened_at": "2026-11-20T15:45:00Z",
 }
 ONE, MANY = PositionStatus(), PositionStatus(many=True)
+CSV_COLUMNS = tuple(name for name in ONE.fields if name != "risk_icon")
 
 
 @endpoint(
@@ -53,14 +59,18 @@ ONE, MANY = PositionStatus(), PositionStatus(many=True)
     example=[EXAMPLE],
     query=PositionQuery,
     errors=(502,),
+    produces=["application/json", "text/csv"],
 )
-async def list_positions(request: web.Request) -> web.Response:
-    """GET /api/v1/positions"""
+async def list_positions(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/positions (?format=csv: every open position, no pagination)"""
     q, c = request[QUERY], request.app[CONTAINER]
+    filters = {k: q.get(k) for k in ("portfolio_id", "symbol", "risk_level")}
+    filters["expires_before"] = q["expires_before"].isoformat() if q.get("expires_before") else None
+    if q["format"] == "csv":
+        stamp = c.clock.today_ny().isoformat()
+        return await stream_csv(request, _all_at_once(c, filters), ONE, CSV_COLUMNS, f"wheeld-positions-{stamp}.csv")
 
     async def build() -> bytes:
-        filters = {k: q.get(k) for k in ("portfolio_id", "symbol", "risk_level")}
-        filters["expires_before"] = q["expires_before"].isoformat() if q.get("expires_before") else None
         statuses = await c.positions.open_positions(filters)
         page = Page(q["page"], q["page_size"])
         paged = Paged(statuses[page.offset : page.offset + page.page_size], len(statuses), page)
@@ -68,6 +78,10 @@ async def list_positions(request: web.Request) -> web.Response:
 
     fragment = await request.app[POSITIONS_CACHE].body((request.path_qs, c.db.version), build)
     return respond(fragment, c.clock.now())
+
+
+async def _all_at_once(c: Container, filters: dict[str, Any]) -> AsyncIterator[list[dict[str, Any]]]:
+    yield await c.positions.open_positions(filters)
 
 
 @endpoint(

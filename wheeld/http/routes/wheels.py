@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 from aiohttp import web
 
+from wheeld.app import Container
+from wheeld.http.csv_stream import stream_csv
 from wheeld.http.envelope import ok, ok_page
 from wheeld.http.keys import BODY, CONTAINER, PATH, QUERY
 from wheeld.http.openapi import endpoint
@@ -15,7 +20,7 @@ from wheeld.http.schemas.wheels import (
     WheelListQuery,
     WheelUpdate,
 )
-from wheeld.services.listing import Page
+from wheeld.services.listing import MAX_PAGE_SIZE, Page
 
 EXAMPLE = {
     "id": 3,
@@ -42,9 +47,34 @@ ONE, MANY = Wheel(), Wheel(many=True)
 _FILTERS = ("portfolio_id", "symbol", "state", "profile", "archived")
 
 
+CSV_COLUMNS = tuple(name for name in ONE.fields if name != "open_trade")
+CSV_PRODUCES = ["application/json", "text/csv"]
+
+
 def query_filters(query: dict) -> dict:
     """The service filters from a parsed wheel-list query (the CLI's direct mode uses it too)."""
     return {k: query.get(k) for k in _FILTERS}
+
+
+async def _every_page(c: Container, filters: dict[str, Any], sort: str) -> AsyncIterator[list[dict[str, Any]]]:
+    page = 1
+    while True:
+        paged = await c.wheels.list(filters, Page(page, MAX_PAGE_SIZE), sort)
+        yield paged.items
+        if page * MAX_PAGE_SIZE >= paged.total:
+            return
+        page += 1
+
+
+async def _wheels(request: web.Request, filters: dict[str, Any]) -> web.StreamResponse:
+    q, c = request[QUERY], request.app[CONTAINER]
+    if q["format"] == "csv":
+        stamp = c.clock.today_ny().isoformat()
+        return await stream_csv(
+            request, _every_page(c, filters, q["sort"]), ONE, CSV_COLUMNS, f"wheeld-wheels-{stamp}.csv"
+        )
+    paged = await c.wheels.list(filters, Page(q["page"], q["page_size"]), q["sort"])
+    return ok_page(paged, c.clock.now(), MANY)
 
 
 @endpoint(
@@ -54,12 +84,11 @@ def query_filters(query: dict) -> dict:
     many=True,
     example=[EXAMPLE],
     query=WheelListQuery,
+    produces=CSV_PRODUCES,
 )
-async def list_wheels(request: web.Request) -> web.Response:
-    """GET /api/v1/wheels"""
-    q, c = request[QUERY], request.app[CONTAINER]
-    paged = await c.wheels.list(query_filters(q), Page(q["page"], q["page_size"]), q["sort"])
-    return ok_page(paged, c.clock.now(), MANY)
+async def list_wheels(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/wheels (?format=csv: the whole selection)"""
+    return await _wheels(request, query_filters(request[QUERY]))
 
 
 @endpoint(
@@ -71,15 +100,12 @@ async def list_wheels(request: web.Request) -> web.Response:
     path=IdPath,
     query=PortfolioWheelListQuery,
     errors=(404,),
+    produces=CSV_PRODUCES,
 )
-async def list_portfolio_wheels(request: web.Request) -> web.Response:
-    """GET /api/v1/portfolios/{id}/wheels"""
-    q, c = request[QUERY], request.app[CONTAINER]
-    portfolio = await c.portfolios.get(request[PATH]["id"])
-    paged = await c.wheels.list(
-        {**query_filters(q), "portfolio_id": portfolio["id"]}, Page(q["page"], q["page_size"]), q["sort"]
-    )
-    return ok_page(paged, c.clock.now(), MANY)
+async def list_portfolio_wheels(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/portfolios/{id}/wheels (?format=csv)"""
+    portfolio = await request.app[CONTAINER].portfolios.get(request[PATH]["id"])
+    return await _wheels(request, {**query_filters(request[QUERY]), "portfolio_id": portfolio["id"]})
 
 
 @endpoint(

@@ -12,7 +12,10 @@ from wheeld.http.schemas.jobs import StrictBoolean
 class AlertDelivery(Schema):
     """How an alert went to one notifier channel."""
 
-    channel = fields.String(required=True, validate=validate.OneOf(["log", "webhook"]))
+    channel = fields.String(required=True, validate=validate.OneOf(["log", "webhook", "ntfy", "slack"]))
+    notifier = fields.String(
+        required=True, metadata={"description": "The notifier's name in notifiers.channels ('' for the log)"}
+    )
     status = fields.String(required=True, validate=validate.OneOf(["sent", "failed", "skipped"]))
     attempts = fields.Integer(required=True)
     error = fields.String(allow_none=True, required=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from wheeld.http.schemas.common import IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
+from wheeld.http.schemas.common import CsvQuery, IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
 from wheeld.http.schemas.positions import RISK_LEVELS
 from wheeld.http.schemas.wheels import DIRECTIONS, OUTCOMES
 
@@ -288,7 +288,7 @@ class Timeline(Schema):
     unrealized_stock_pnl = Money(allow_none=True, required=True)
 
 
-class PerformanceQuery(Schema):
+class PerformanceQuery(CsvQuery):
     """Scope and period: `period` or `start`/`end` (New York dates); `format=csv` for a file."""
 
     portfolio_id = id_field()
@@ -300,7 +300,6 @@ class PerformanceQuery(Schema):
     )
     start = IsoDate()
     end = IsoDate()
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
     @validates_schema
     def _range(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -223,6 +223,20 @@ class PageQuery(Schema):
     page_size = WholeNumber(minimum=1, maximum=MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE)
 
 
+class CsvQuery(Schema):
+    """`format=csv` for a spreadsheet file of the whole selection, `bom=1` to start it with a UTF-8 BOM."""
+
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "csv"]),
+        metadata={"description": "csv streams the whole selection (no pagination)"},
+    )
+    bom = fields.Boolean(
+        load_default=False,
+        metadata={"description": "csv: start with a UTF-8 byte-order mark, so Excel reads non-ASCII text right"},
+    )
+
+
 class Pagination(Schema):
     """Where a page sits in the whole list."""
 

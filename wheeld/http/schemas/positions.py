@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from wheeld.http.schemas.common import IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
+from wheeld.http.schemas.common import CsvQuery, IsoDate, Money, PageQuery, Symbol, Timestamp, id_field
 from wheeld.http.schemas.wheels import DIRECTIONS, STATES
 
 RISK_LEVELS = ["LOW", "MEDIUM", "HIGH"]
@@ -64,7 +64,7 @@ class PositionStatus(Schema):
     opened_at = Timestamp(required=True)
 
 
-class PositionQuery(PageQuery):
+class PositionQuery(PageQuery, CsvQuery):
     """Filters of the open positions."""
 
     portfolio_id = id_field()

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from wheeld.domain.vocabulary import normalize_profile
 from wheeld.http.schemas.common import (
     AwareDateTime,
+    CsvQuery,
     IsoDate,
     Money,
     MoneyIn,
@@ -141,7 +142,7 @@ class Wheel(Schema):
     updated_at = Timestamp(required=True)
 
 
-class WheelListQuery(PageQuery):
+class WheelListQuery(PageQuery, CsvQuery):
     """Filters, paging and sorting of wheels."""
 
     portfolio_id = id_field()
@@ -272,7 +273,7 @@ class RollResult(Schema):
     warnings = fields.List(fields.Nested(Warning), required=True)
 
 
-class TradeListQuery(PageQuery):
+class TradeListQuery(PageQuery, CsvQuery):
     """Trade history filters; dates match trades opened or settled in the range (New York dates)."""
 
     portfolio_id = id_field()
@@ -288,11 +289,6 @@ class TradeListQuery(PageQuery):
             "description": "id, opened_at, settled_at, expiration_date, symbol, strike, total_premium, "
             "created_at or outcome; '-' for descending"
         },
-    )
-    format = fields.String(
-        load_default="json",
-        validate=validate.OneOf(["json", "csv"]),
-        metadata={"description": "csv streams the whole selection (no pagination)"},
     )
 
     @validates_schema
