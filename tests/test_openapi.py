@@ -146,9 +146,8 @@ async def test_every_api_route_is_documented(client: TestClient, spec: dict[str,
                 problems.append(f"{where}: success response {code} has no schema")
             if "example" not in success:
                 problems.append(f"{where}: success response {code} has no example")
-        if method in WRITE_METHODS and "schema" not in op.get("requestBody", {}).get("content", {}).get(
-            "application/json", {}
-        ):
+        content = op.get("requestBody", {}).get("content", {})
+        if method in WRITE_METHODS and not any("schema" in media for media in content.values()):
             problems.append(f"{where}: no request body schema")
     assert problems == []
 
@@ -303,6 +302,7 @@ ERROR_CODES_BY_STATUS = {
     403: {"FORBIDDEN"},
     404: {"NOT_FOUND"},
     409: {"CONFLICT", "INVALID_STATE"},
+    415: {"VALIDATION_ERROR"},
     500: {"INTERNAL_ERROR"},
     502: {"EXTERNAL_API_ERROR"},
     503: {"SERVICE_UNAVAILABLE"},

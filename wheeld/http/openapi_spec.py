@@ -262,6 +262,12 @@ def error_example(status: int, route: _Route) -> dict[str, Any]:
             "market data unavailable for AAPL: provider schwab failed (HTTP 503) and nothing is cached",
             {"provider": "schwab", "symbol": "AAPL"},
         )
+    elif status == 415:
+        code, message, details = (
+            "VALIDATION_ERROR",
+            "request bodies must not be compressed (Content-Encoding)",
+            {},
+        )
     elif status == 503:
         code, message, details = "SERVICE_UNAVAILABLE", "the database is unreachable", {}
     else:

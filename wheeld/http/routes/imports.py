@@ -134,19 +134,31 @@ async def create_import(request: web.Request) -> web.Response:
     return ok(report, c.clock.now(), REPORT, status=200 if q["dry_run"] else 201)
 
 
-# The body is CSV, not JSON: described by hand (the endpoint helper documents marshmallow JSON bodies).
+# The body is CSV, not JSON: described by hand (the endpoint helper documents marshmallow JSON bodies);
+# the spec builder copies an operation's own `requestBody` as it is.
+_CSV_EXAMPLE = (
+    '"Date","Action","Symbol","Description","Quantity","Price","Fees & Comm","Amount"\n'
+    '"11/02/2026","Sell to Open","KO 12/18/2026 60.00 P","PUT COCA COLA CO","1","$0.85","$0.65","$84.35"'
+)
 _CSV_BODY = {
-    "in": "body",
-    "name": "body",
     "required": True,
     "description": "The CSV export as exported by Schwab (text/csv), or multipart/form-data with a `file` part",
-    "schema": {"type": "string", "example": '"Date","Action","Symbol","Description","Quantity","Price",'
-               '"Fees & Comm","Amount"\n"11/02/2026","Sell to Open","KO 12/18/2026 60.00 P","PUT COCA COLA CO",'
-               '"1","$0.85","$0.65","$84.35"'},
-}  # fmt: skip
+    "content": {
+        "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "the CSV export"},
+                    "shares": {"type": "string", "description": "shares the export does not show: SYMBOL=COUNT@COST, …"},
+                },
+            }
+        },
+    },
+}
 for _spec in (create_import.__apispec__, create_import.__apispec_original__):  # type: ignore[attr-defined]
-    _spec["parameters"].append(_CSV_BODY)
-    _spec["consumes"] = ["text/csv", "multipart/form-data"]
+    _spec["requestBody"] = _CSV_BODY
 
 
 @endpoint(
