@@ -9,7 +9,7 @@ import logging
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -203,27 +203,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"wheeld: {exc}", file=sys.stderr)
         return 2
-    if args.command == "check-config":
-        import yaml
+    commands: dict[str, Callable[[], int]] = {
+        "check-config": lambda: check_config(config),
+        "auth": lambda: auth_schwab(config, manual=args.manual),
+        cli_migrate.COMMAND: lambda: cli_migrate.run(args, config),
+        cli_backup.COMMAND: lambda: cli_backup.run(args, config),
+        cli_import.COMMAND: lambda: cli_import.run(args, config),
+        cli_notify.COMMAND: lambda: cli_notify.run(args, config, sys.stdout),
+        "serve": lambda: run_serve(config),
+    }
+    command = commands.get(args.command)
+    return command() if command is not None else 2
 
-        print(yaml.safe_dump(config.masked(), sort_keys=True), end="")
+
+def check_config(config: Config) -> int:
+    """`wheeld check-config`: print the effective configuration, secrets masked."""
+    import yaml
+
+    print(yaml.safe_dump(config.masked(), sort_keys=True), end="")
+    return 0
+
+
+def run_serve(config: Config) -> int:
+    """`wheeld serve` until stopped; Ctrl-C is a clean stop."""
+    try:
+        return asyncio.run(serve(config))
+    except KeyboardInterrupt:
         return 0
-    if args.command == "auth":
-        return auth_schwab(config, manual=args.manual)
-    if args.command == cli_migrate.COMMAND:
-        return cli_migrate.run(args, config)
-    if args.command == cli_backup.COMMAND:
-        return cli_backup.run(args, config)
-    if args.command == cli_import.COMMAND:
-        return cli_import.run(args, config)
-    if args.command == cli_notify.COMMAND:
-        return cli_notify.run(args, config, sys.stdout)
-    if args.command == "serve":
-        try:
-            return asyncio.run(serve(config))
-        except KeyboardInterrupt:
-            return 0
-    return 2
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ _CSV_BODY = {
                 "required": ["file"],
                 "properties": {
                     "file": {"type": "string", "format": "binary", "description": "the CSV export"},
-                    "shares": {"type": "string", "description": "shares the export does not show: SYMBOL=COUNT@COST, …"},
+                    "shares": {"type": "string", "description": "shares the export lacks: SYMBOL=COUNT@COST, …"},
                 },
             }
         },
