@@ -25,10 +25,12 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --cov=wheeld --cov-report=term:skip-covered $(ARGS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy wheeld/domain
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy wheeld/domain
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -28,14 +28,6 @@ async def scheduled_client(aiohttp_client: MakeClient, scheduled_container: Cont
     return await aiohttp_client(create_app(scheduled_container))
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 2.0) -> None:
-    """Wait (really) until `check` passes: for work the scheduler's own task does."""
-    deadline = time.monotonic() + seconds
-    while not await check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await asyncio.sleep(0.005)
-
-
 async def runs_of(client: TestClient, job_id: str, query: str = "") -> dict[str, Any]:
     """The whole runs response (data and pagination)."""
     response = await client.get(f"{JOBS}/{job_id}/runs{query}")
@@ -236,8 +228,9 @@ async def test_the_schedule_runs_when_its_time_comes(
     async def ran() -> bool:
         return (await runs_of(scheduled_client, "price_refresh"))["pagination"]["total_items"] == 1
 
-    await eventually(ran)
+    await scheduled_container.clock.asleep()  # type: ignore[attr-defined]  # the loop started what was due
     await scheduled_container.supervisor.wait_idle()
+    assert await ran()
     (run,) = (await runs_of(scheduled_client, "price_refresh"))["data"]
     assert (run["trigger"], run["status"], run["started_at"]) == ("schedule", "success", "2026-11-24T15:05:00Z")
     job = await data_of(await scheduled_client.get(f"{JOBS}/price_refresh"))
@@ -306,7 +299,8 @@ async def test_the_api_answers_quickly_while_slow_jobs_run(
         runs = (await runs_of(scheduled_client, "plugin:blocker"))["data"]
         return runs[0]["status"] != "running"
 
-    await eventually(blocker_done)
+    await scheduled_container.supervisor.wait_idle("plugin:blocker")
+    assert await blocker_done()
     assert (await runs_of(scheduled_client, "plugin:blocker"))["data"][0]["summary"] == "unblocked"
     # Stopping the scheduler cancels the sleeper and records it so (before the database closes).
     await scheduled_container.supervisor.stop()

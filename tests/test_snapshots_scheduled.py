@@ -3,9 +3,6 @@ New York on sessions, not on Thanksgiving, and a second run the same day updates
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -15,12 +12,13 @@ from wheeld.app import Container
 from wheeld.http.app import create_app
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> None:
-    """Wait (really) until `check` passes: the scheduler's own task does the work."""
-    deadline = time.monotonic() + seconds
-    while not await check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await asyncio.sleep(0.005)
+async def caught_up(container: Container) -> None:
+    """Wait until the scheduler's loop has started all that was due and those runs have finished.
+
+    No real-time polling: the loop sleeps on the stepped clock again once it has started them.
+    """
+    await container.clock.asleep()  # type: ignore[attr-defined]
+    await container.supervisor.wait_idle()
 
 
 async def _runs(client: TestClient) -> list[dict[str, Any]]:
@@ -54,7 +52,8 @@ async def test_daily_snapshots_on_the_schedule(aiohttp_client: Any, scheduled_co
         runs = await _runs(client)
         return len(runs) == 1 and runs[0]["status"] == "success"
 
-    await eventually(first_run_done)
+    await caught_up(scheduled_container)
+    assert await first_run_done()
     (run,) = await _runs(client)
     assert run["trigger"] == "schedule" and "1 of 1 open positions snapshotted for 2026-11-24" in run["summary"]
     snaps = (await (await client.get(f"/api/v1/snapshots?trade_id={trade['id']}")).json())["data"]
@@ -66,9 +65,11 @@ async def test_daily_snapshots_on_the_schedule(aiohttp_client: Any, scheduled_co
 
     # Wednesday's run, then Thanksgiving (Thursday 2026-11-26, no session): that run skips itself, says why.
     clock.set(clock.now().replace(day=25))
-    await eventually(lambda: runs_done(2))
+    await caught_up(scheduled_container)
+    assert await runs_done(2)
     clock.set(clock.now().replace(day=26))
-    await eventually(lambda: runs_done(3))
+    await caught_up(scheduled_container)
+    assert await runs_done(3)
     summaries = [r["summary"] for r in await _runs(client)]
     assert "not a trading session" in summaries[0] and "2026-11-25" in summaries[1]
     dates = [

@@ -50,14 +50,17 @@ def calendar() -> FakeCalendar:
 class SteppedClock(FrozenClock):
     """Frozen time whose `sleep` really waits until the test moves time past the wake-up time.
 
-    It lets a test drive the supervisor's real loop: every requested sleep is recorded, and
-    `fire_timers_early()` wakes sleepers without moving time (a timer that fired early).
+    It lets a test drive the supervisor's real loop: every requested sleep is recorded,
+    `fire_timers_early()` wakes sleepers without moving time (a timer that fired early), and
+    `asleep()` waits until the loop has done what was due and sleeps again (no real-time polling).
     """
 
     def __init__(self, start: datetime) -> None:
         super().__init__(start)
         self.sleeps: list[float] = []
         self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        # Set while someone sleeps on this clock and nobody has woken them.
+        self._sleeping = asyncio.Event()
 
     def advance(self, seconds: float = 0.0, **kwargs: float) -> None:
         """Move time forward and wake every sleeper whose time has come."""
@@ -65,12 +68,20 @@ class SteppedClock(FrozenClock):
         for wake_at, sleeper in self._sleepers:
             if wake_at <= self.now() and not sleeper.done():
                 sleeper.set_result(None)
+        self._note_sleepers()
 
     def fire_timers_early(self) -> None:
         """Wake every sleeper now, before its time."""
         for _, sleeper in self._sleepers:
             if not sleeper.done():
                 sleeper.set_result(None)
+        self._note_sleepers()
+
+    async def asleep(self) -> None:
+        """Wait until a sleeper waits on this clock again: after `advance`, the loop has started all that
+        was due (then `Supervisor.wait_idle()` waits for those runs to finish). This holds while the
+        scheduler's loop is the only one sleeping on this clock, as in the tests that use it."""
+        await self._sleeping.wait()
 
     async def sleep(self, seconds: float) -> None:
         """Wait until time has been moved `seconds` past now (or a timer fires early)."""
@@ -80,10 +91,16 @@ class SteppedClock(FrozenClock):
             return
         entry = (self.now() + timedelta(seconds=seconds), asyncio.get_running_loop().create_future())
         self._sleepers.append(entry)
+        self._sleeping.set()
         try:
             await entry[1]
         finally:
             self._sleepers.remove(entry)
+            self._note_sleepers()
+
+    def _note_sleepers(self) -> None:
+        if not any(not sleeper.done() for _, sleeper in self._sleepers):
+            self._sleeping.clear()
 
 
 @pytest.fixture

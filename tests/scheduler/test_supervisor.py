@@ -54,10 +54,12 @@ class Gate:
 
     def __init__(self) -> None:
         self.release = asyncio.Event()
+        self.entered = asyncio.Event()  # set once the handler is running: wait on it, not on the clock
         self.started = 0
 
     async def __call__(self, context: JobContext) -> str:
         self.started += 1
+        self.entered.set()
         await self.release.wait()
         return "released"
 
@@ -440,7 +442,7 @@ async def test_the_real_clock_runs_a_manual_job_and_stops_cleanly(calendar: Fake
     supervisor = Supervisor(store, Clock(), calendar, handlers={"price_refresh": hung})
     await supervisor.start()
     await supervisor.run_now("price_refresh")
-    await asyncio.sleep(0.01)
+    await hung.entered.wait()
     assert hung.started == 1
     await supervisor.stop()
     (run,) = await store.all_runs()

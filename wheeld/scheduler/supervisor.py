@@ -22,6 +22,8 @@ run's outcome. Choices, each pinned by a test:
   timer could fire hours late after a resume). Any change (`reschedule`, `run_now`) wakes it early; a
   timer that fires early finds nothing due and re-arms.
 
+The runs in progress (their tasks, deadlines and records) are kept by `wheeld.scheduler.runs.Runs`.
+
 Handlers run on the event loop, like the API: blocking calls (SDKs, file I/O) and CPU-heavy work must
 go through `asyncio.to_thread`, and they must let `asyncio.CancelledError` through.
 """
@@ -29,17 +31,15 @@ go through `asyncio.to_thread`, and they must let `asyncio.CancelledError` throu
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from wheeld.clock import Clock, utc_iso
 from wheeld.errors import InvalidState, NotFound, ValidationError
 from wheeld.scheduler.jobs import (
-    JobContext,
     JobHandler,
     JobSpec,
     JobState,
@@ -55,6 +55,7 @@ from wheeld.scheduler.market_hours import (
     is_market_open,
     next_gated_run,
 )
+from wheeld.scheduler.runs import Runs
 from wheeld.scheduler.triggers import Trigger, next_run_after, parse_trigger
 
 MAX_SLEEP_SECONDS = 60.0
@@ -62,32 +63,6 @@ MAX_SLEEP_SECONDS = 60.0
 ERROR_BACKOFF_SECONDS = 30.0
 PRUNE_EVERY = timedelta(hours=1)
 STOP_GRACE_SECONDS = 5.0
-# Error and summary texts are for a history table, not for logs: the log has the traceback.
-MAX_TEXT_CHARS = 1000
-# How often `run_until` yields to let just-started runs finish before it moves the clock on.
-_SETTLE_YIELDS = 50
-_STOPPED_TEXT = "cancelled: the scheduler stopped"
-
-
-@dataclass
-class _ActiveRun:
-    """A run in progress: its task and the monotonic deadline it must finish by."""
-
-    run_id: int
-    job_id: str
-    started_mono: float
-    deadline_mono: float
-    timeout_seconds: int
-    task: asyncio.Task[None] | None = None
-    # Set by whoever cancels the run, so the run knows how to record itself.
-    cancel_reason: Literal["timeout", "cancelled"] | None = None
-    # The handler is done and its outcome is being written: cancelling now would lose the record.
-    finishing: bool = False
-
-    @property
-    def cancellable(self) -> bool:
-        """Whether the handler is still working and nobody has cancelled it yet."""
-        return self.task is not None and self.cancel_reason is None and not self.finishing
 
 
 class Supervisor:
@@ -114,7 +89,7 @@ class Supervisor:
         self._retention = retention
         self._max_sleep_seconds = max_sleep_seconds
         self._jobs: dict[str, JobState] = {}
-        self._active: dict[str, _ActiveRun] = {}
+        self._runs = Runs(store, clock, self._logger, self._run_finished)
         # Serializes every decision to run a job (tick, run_now, reschedule), so the check
         # "is it running?" and the start of a run cannot interleave.
         self._lock = asyncio.Lock()
@@ -150,26 +125,13 @@ class Supervisor:
                 self._loop_task.cancel()
         if self._loop_task is not None:
             await asyncio.gather(self._loop_task, return_exceptions=True)
-        for active in self._active.values():
-            if active.cancellable and active.task is not None:
-                active.cancel_reason = "cancelled"
-                active.task.cancel()
-        tasks = [active.task for active in self._active.values() if active.task is not None]
-        if tasks:
-            _, still_going = await asyncio.wait(tasks, timeout=grace_seconds)
-            for task in still_going:
-                # Its run stays 'running' in the store until the next start-up closes it.
-                self._logger.warning("job task %s ignored cancellation", task.get_name())
-        for active in list(self._active.values()):
-            if active.task is not None and active.task.done():
-                # Cancelled before its first step, the task never reached its own bookkeeping.
-                await self._finish(active, "cancelled", _STOPPED_TEXT, None)
+        await self._runs.cancel_all(grace_seconds)
 
     async def tick(self) -> datetime | None:
         """Enforce timeouts and start everything due now; return the next wake time (None: none)."""
         if self._stopped:
             return None
-        self._enforce_timeouts()
+        self._runs.enforce_timeouts()
         now = self._clock.now()
         due = sorted(
             (s for s in self._jobs.values() if s.next_run_at is not None and s.next_run_at <= now),
@@ -184,13 +146,8 @@ class Supervisor:
     def next_wake(self) -> datetime | None:
         """When the loop must next look: the earliest due time or run deadline (None: never)."""
         now = self._clock.now()
-        mono = self._clock.monotonic()
         moments = [s.next_run_at for s in self._jobs.values() if s.next_run_at is not None]
-        moments += [
-            now + timedelta(seconds=max(0.0, active.deadline_mono - mono))
-            for active in self._active.values()
-            if active.cancellable
-        ]
+        moments += self._runs.deadlines(now)
         return min(moments, default=None)
 
     async def run_until(self, until: datetime) -> None:
@@ -201,7 +158,7 @@ class Supervisor:
         """
         while True:
             await self.tick()
-            await self._let_runs_progress()
+            await self._runs.let_runs_progress()
             now = self._clock.now()
             if now >= until:
                 return
@@ -209,10 +166,9 @@ class Supervisor:
             target = until if wake_at is None else min(wake_at, until)
             await self._clock.sleep((target - now).total_seconds())
 
-    async def wait_idle(self) -> None:
-        """Wait (in real time) until no run is in progress."""
-        while pending := [a.task for a in self._active.values() if a.task and not a.task.done()]:
-            await asyncio.wait(pending)
+    async def wait_idle(self, *job_ids: str) -> None:
+        """Wait (in real time) until no run of the jobs named (by default: of any job) is in progress."""
+        await self._runs.wait_idle(job_ids)
 
     async def run_now(self, job_id: str) -> int:
         """Start a manual run now, bypassing the market-hours gate and `enabled`; return its run id.
@@ -227,7 +183,7 @@ class Supervisor:
             state = await self._store.get_job(job_id)
             if state is None:
                 raise NotFound(f"no job {job_id!r}", {"job_id": job_id})
-            active = self._active.get(job_id)
+            active = self._runs.active.get(job_id)
             if active is not None:
                 raise InvalidState(
                     f"job {job_id!r} is already running (run {active.run_id})",
@@ -295,11 +251,11 @@ class Supervisor:
                 "total": len(self._jobs),
                 "enabled": sum(1 for s in states if s.spec.enabled),
                 "scheduled": sum(1 for s in states if s.next_run_at is not None),
-                "running": len(self._active),
+                "running": len(self._runs.active),
             },
             "active_runs": [
                 {"job_id": active.job_id, "run_id": active.run_id}
-                for active in sorted(self._active.values(), key=lambda a: a.run_id)
+                for active in sorted(self._runs.active.values(), key=lambda a: a.run_id)
             ],
             "next_wake_at": None if next_wake is None else utc_iso(next_wake),
         }
@@ -328,25 +284,6 @@ class Supervisor:
             waker.cancel()
             await asyncio.gather(sleeper, waker, return_exceptions=True)
 
-    async def _let_runs_progress(self) -> None:
-        for _ in range(_SETTLE_YIELDS):
-            if all(a.task is None or a.task.done() for a in self._active.values()):
-                return
-            await asyncio.sleep(0)
-
-    def _enforce_timeouts(self) -> None:
-        mono = self._clock.monotonic()
-        for active in self._active.values():
-            if active.cancellable and active.task and active.deadline_mono <= mono:
-                self._logger.warning(
-                    "job %s run %s timed out after %s s",
-                    active.job_id,
-                    active.run_id,
-                    active.timeout_seconds,
-                )
-                active.cancel_reason = "timeout"
-                active.task.cancel()
-
     async def _fire(self, job_id: str, now: datetime) -> None:
         state = self._jobs.get(job_id)
         if self._stopped or state is None or state.next_run_at is None or state.next_run_at > now:
@@ -369,7 +306,7 @@ class Supervisor:
         if state.spec.market_hours_only and not is_market_open(self._calendar, now, self._hours):
             self._logger.debug("job %s due outside market hours; next at %s", job_id, new_next)
             return
-        active = self._active.get(job_id)
+        active = self._runs.active.get(job_id)
         if active is not None:
             reason = f"run {active.run_id} was still going"
             await self._store.record_skipped(job_id, now, reason)
@@ -385,70 +322,18 @@ class Supervisor:
         scheduled_for: datetime | None,
         now: datetime,
     ) -> int:
-        run_id = await self._store.start_run(spec.id, now, trigger)
-        mono = self._clock.monotonic()
-        active = _ActiveRun(
-            run_id=run_id,
-            job_id=spec.id,
-            started_mono=mono,
-            deadline_mono=mono + spec.timeout_seconds,
-            timeout_seconds=spec.timeout_seconds,
-        )
-        context = JobContext(
-            job=spec,
-            run_id=run_id,
-            trigger=trigger,
-            scheduled_for=scheduled_for,
-            started_at=now,
-            clock=self._clock,
-            logger=self._logger.getChild(spec.id),
-        )
-        active.task = asyncio.create_task(self._execute(handler, context, active), name=f"job:{spec.id}:run:{run_id}")
-        self._active[spec.id] = active
+        run_id = await self._runs.launch(spec, handler, trigger, scheduled_for, now)
         cached = self._jobs.get(spec.id)
         if cached is not None:
             self._jobs[spec.id] = replace(cached, last_run_at=now, running=True)
         self._logger.info("job %s run %s started (%s)", spec.id, run_id, trigger)
         return run_id
 
-    async def _execute(self, handler: JobHandler, context: JobContext, active: _ActiveRun) -> None:
-        status: RunStatus = "success"
-        error: str | None = None
-        summary: str | None = None
-        foreign_cancel: asyncio.CancelledError | None = None
-        try:
-            summary = _summary_text(await handler(context))
-        except asyncio.CancelledError as cancelled:
-            if active.cancel_reason is None:
-                # Not ours (the event loop is shutting down): record it, then let it propagate.
-                active.cancel_reason = "cancelled"
-                foreign_cancel = cancelled
-        except Exception as exc:
-            status, error = "failure", _clip(f"{type(exc).__name__}: {exc}")
-            self._logger.error("job %s run %s failed", context.job.id, context.run_id, exc_info=exc)
-        active.finishing = True
-        if active.cancel_reason == "timeout":
-            status, error, summary = "timeout", f"timed out after {active.timeout_seconds} s", None
-        elif active.cancel_reason == "cancelled":
-            status, error, summary = "cancelled", _STOPPED_TEXT, None
-        await self._finish(active, status, error, summary)
-        if foreign_cancel is not None:
-            raise foreign_cancel
-
-    async def _finish(self, active: _ActiveRun, status: RunStatus, error: str | None, summary: str | None) -> None:
-        """Record the end of a run and forget it."""
-        duration_ms = max(0, round((self._clock.monotonic() - active.started_mono) * 1000))
-        try:
-            await self._store.finish_run(active.run_id, self._clock.now(), status, error, summary, duration_ms)
-        except Exception:
-            self._logger.exception("could not record the end of run %s", active.run_id)
-        finally:
-            if self._active.get(active.job_id) is active:
-                del self._active[active.job_id]
-            cached = self._jobs.get(active.job_id)
-            if cached is not None:
-                self._jobs[active.job_id] = replace(cached, running=False, last_status=status)
-        self._logger.info("job %s run %s: %s", active.job_id, active.run_id, status)
+    def _run_finished(self, job_id: str, status: RunStatus) -> None:
+        """Keep the cached job state in step once a run has ended."""
+        cached = self._jobs.get(job_id)
+        if cached is not None:
+            self._jobs[job_id] = replace(cached, running=False, last_status=status)
 
     async def _sync_schedule(self, state: JobState, now: datetime) -> JobState:
         """Give a schedulable job a next due time if it has none; clear it on one that is not."""
@@ -463,7 +348,7 @@ class Supervisor:
         if wanted != state.next_run_at:
             await self._store.set_next_run(state.id, wanted)
             state = replace(state, next_run_at=wanted)
-        running = state.id in self._active
+        running = state.id in self._runs.active
         return replace(state, running=running) if state.running != running else state
 
     def _schedulable_trigger(self, spec: JobSpec) -> Trigger | None:
@@ -494,15 +379,3 @@ class Supervisor:
             return
         if deleted:
             self._logger.info("pruned %d old job run(s)", deleted)
-
-
-def _summary_text(result: str | Mapping[str, Any] | None) -> str | None:
-    if result is None:
-        return None
-    if isinstance(result, str):
-        return _clip(result)
-    return _clip(json.dumps(dict(result), sort_keys=True, default=str))
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
