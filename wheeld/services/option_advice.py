@@ -1,0 +1,202 @@
+"""Open options marked to market and advised: chains fetched batched per symbol and side, cached.
+
+A read asks for one chain per symbol and side, covering the expirations of that symbol's open
+options (usually one), all at once and bounded in time; the market-data service caches chains (15
+min). A position whose rules reach `roll` is priced against the chain the recommendations read (one
+cache entry per symbol and side for every profile), and the candidate is the recommendation's pick
+at the first expiration inside the profile's DTE window, so a call is never struck below the
+adjusted cost basis. The roll's pick is made without price history (no trend bias): a hot read
+does not fetch a year of closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from wheeld.clock import utc_iso
+from wheeld.db.connection import Row
+from wheeld.domain.advice import Advice, PositionFacts, RollCandidate, advise, needs_roll, roll_candidate
+from wheeld.domain.option_marks import EXPIRED, NO_BID_ASK, NO_CHAIN, NOT_IN_CHAIN, OptionMark, mark_position, mid_of
+from wheeld.domain.performance import adjusted_cost_basis
+from wheeld.domain.recommendation import Underlying, WheelTerms, recommend
+from wheeld.errors import WheeldError
+from wheeld.marketdata.models import OptionChain
+from wheeld.marketdata.service import MarketData
+from wheeld.services.recommendations import RecommendationConfig
+
+log = logging.getLogger(__name__)
+
+CHAIN_TIMEOUT_SECONDS = 2.0
+Key = tuple[str, str]  # (symbol, direction)
+
+
+class OptionMarks:
+    """Marks and advice for open options, from chains fetched once per symbol and side per read."""
+
+    def __init__(
+        self,
+        market: MarketData,
+        settings: Callable[[], RecommendationConfig],
+        timeout: float = CHAIN_TIMEOUT_SECONDS,
+    ) -> None:
+        self.market = market
+        self.settings = settings
+        self.timeout = timeout
+
+    async def _chain(self, key: Key, min_dte: int | None, max_dte: int | None) -> OptionChain | None:
+        symbol, direction = key
+        try:
+            return await asyncio.wait_for(
+                self.market.chain(symbol, direction, min_dte=min_dte, max_dte=max_dte),  # type: ignore[arg-type]
+                self.timeout,
+            )
+        except (WheeldError, TimeoutError) as exc:
+            log.warning("no option chain for %s %s: %s", symbol, direction, exc)
+            return None
+
+    async def chains(self, rows: Sequence[Row], today: date) -> dict[Key, OptionChain | None]:
+        """One chain per symbol and side, spanning the expirations of its open options, fetched at once."""
+        spans: dict[Key, tuple[int, int]] = {}
+        for row in rows:
+            dte = (date.fromisoformat(row["expiration_date"]) - today).days
+            if dte < 0:
+                continue
+            key = (row["symbol"], row["direction"])
+            low, high = spans.get(key, (dte, dte))
+            spans[key] = (min(low, dte), max(high, dte))
+        keys = list(spans)
+        found = await asyncio.gather(*(self._chain(k, *spans[k]) for k in keys))
+        return dict(zip(keys, found, strict=True))
+
+    def mark(
+        self, row: Row, chains: dict[Key, OptionChain | None], today: date
+    ) -> tuple[OptionMark, OptionChain | None]:
+        """The mark of one open option (None figures with a reason when the chain does not give one)."""
+        expiration = date.fromisoformat(row["expiration_date"])
+        premium, contracts = row["total_premium_cents"], row["contracts"]
+        if expiration < today:
+            return mark_position(premium, contracts, None, EXPIRED), None
+        chain = chains.get((row["symbol"], row["direction"]))
+        if chain is None:
+            return mark_position(premium, contracts, None, NO_CHAIN), None
+        for contract in chain.contracts:
+            if (
+                contract.direction == row["direction"]
+                and contract.expiration == expiration
+                and round(contract.strike * 100) == row["strike_cents"]
+            ):
+                mid = mid_of(contract.bid, contract.ask)
+                return mark_position(premium, contracts, mid, None if mid is not None else NO_BID_ASK), chain
+        return mark_position(premium, contracts, None, NOT_IN_CHAIN), chain
+
+    async def advise(
+        self,
+        rows: Sequence[Row],
+        marks: Sequence[OptionMark],
+        moneyness: Sequence[Decimal | None],
+        cycle_nets: dict[int, int],
+        today: date,
+        medium_threshold_pct: float,
+    ) -> list[Advice]:
+        """The advice on each open option; the ones reaching `roll` are priced against a roll candidate."""
+        config = self.settings()
+        facts: list[PositionFacts] = []
+        for row, mark, money in zip(rows, marks, moneyness, strict=True):
+            facts.append(
+                PositionFacts(
+                    direction=row["direction"],
+                    dte_calendar=(date.fromisoformat(row["expiration_date"]) - today).days,
+                    strike_cents=row["strike_cents"],
+                    moneyness_pct=money,
+                    premium_captured_pct=mark.premium_captured_pct,
+                    medium_threshold_pct=medium_threshold_pct,
+                    adjusted_cost_basis=adjusted_cost_basis(
+                        row["cost_basis_cents"], row["shares"], cycle_nets.get(row["wheel_id"], 0)
+                    ),
+                )
+            )
+        rolling = [i for i, f in enumerate(facts) if needs_roll(f, config.profile(rows[i]["profile"])[0].advice)]
+        keys = list(dict.fromkeys((rows[i]["symbol"], rows[i]["direction"]) for i in rolling))
+        # The recommendations' own chain (every profile's window): one cache entry shared with them.
+        fetched = await asyncio.gather(*(self._chain(k, config.nearest, config.horizon) for k in keys))
+        roll_chains = dict(zip(keys, fetched, strict=True))
+        advice = []
+        for i, (row, fact, mark) in enumerate(zip(rows, facts, marks, strict=True)):
+            profile = config.profile(row["profile"])[0]
+            candidate = None
+            if i in rolling:
+                chain = roll_chains.get((row["symbol"], row["direction"]))
+                candidate = self._candidate(row, fact, mark, chain, today, config) if chain is not None else None
+            advice.append(advise(fact, profile.advice, candidate))
+        return advice
+
+    def _candidate(
+        self,
+        row: Row,
+        fact: PositionFacts,
+        mark: OptionMark,
+        chain: OptionChain,
+        today: date,
+        config: RecommendationConfig,
+    ) -> RollCandidate | None:
+        profile = config.profile(row["profile"])[0]
+        inside = sorted(
+            {
+                c.expiration
+                for c in chain.contracts
+                if c.direction == row["direction"] and profile.min_dte <= (c.expiration - today).days <= profile.max_dte
+            }
+        )
+        if not inside:
+            return None
+        first = [c for c in chain.contracts if c.expiration == inside[0] and c.direction == row["direction"]]
+        terms = WheelTerms(
+            row["direction"],
+            capital_cents=row["capital_allocated_cents"],
+            shares=row["shares"],
+            cost_basis=Decimal(row["cost_basis_cents"]) / 100 if row["cost_basis_cents"] is not None else None,
+            adjusted_cost_basis=fact.adjusted_cost_basis,
+        )
+        underlying = Underlying(symbol=row["symbol"], price=chain.underlying_price)
+        pick = recommend(today, underlying, first, terms, profile, config.settings).pick
+        if pick is None:
+            return None
+        per_share = Decimal(str(pick.mid))
+        return roll_candidate(pick.strike, pick.expiration_date, per_share, row["contracts"], mark.cost_to_close_cents)
+
+
+def mark_fields(mark: OptionMark, chain: OptionChain | None) -> dict[str, Any]:
+    """A position's mark figures as the API shows them (money in cents until serialized)."""
+    captured = mark.premium_captured_pct
+    return {
+        "option_mark": float(mark.mark.quantize(Decimal("0.0001"))) if mark.mark is not None else None,
+        "mark_as_of": utc_iso(chain.as_of) if chain is not None and mark.mark is not None else None,
+        "mark_source": chain.source if chain is not None and mark.mark is not None else None,
+        "mark_unavailable_reason": mark.unavailable_reason,
+        "cost_to_close": mark.cost_to_close_cents,
+        "unrealized_option_pnl": mark.unrealized_option_pnl_cents,
+        "premium_captured_pct": float(captured.quantize(Decimal("0.1"))) if captured is not None else None,
+    }
+
+
+def advice_fields(advice: Advice) -> dict[str, Any]:
+    """The advice as the API shows it (the roll's money in cents until serialized)."""
+    roll = advice.roll_candidate
+    return {
+        "action": advice.action,
+        "reasons": list(advice.reasons),
+        "roll_candidate": None
+        if roll is None
+        else {
+            "strike": roll.strike,
+            "expiration_date": roll.expiration_date,
+            "premium_per_share": float(roll.premium_per_share.quantize(Decimal("0.0001"))),
+            "premium": roll.premium_cents,
+            "net_credit": roll.net_credit_cents,
+        },
+    }
