@@ -155,3 +155,34 @@ async def test_positions_carry_the_chain_mark_and_the_advice(client: Any, contai
 
     one = await data_of(await client.get(f"/api/v1/wheels/{ko}/position"))
     assert one["option_mark"] == ko_pos["option_mark"] and one["advice"] == ko_pos["advice"]
+
+
+async def test_totals_add_the_marked_open_options(client: Any, container: Any) -> None:
+    pid = (await data_of(await client.post("/api/v1/portfolios", json={"name": "P"}), 201))["id"]
+    price = Decimal(str((await container.market.quote("AAPL")).price))
+    strike = on_grid(price * Decimal("0.9"), math.floor)
+    aapl = await _wheel(client, pid, "AAPL")
+    await _sell(client, aapl, "put", strike, "2026-12-18", 100)
+    mid = quoted(container, "AAPL", "put", strike, date(2026, 12, 18))["mid"]
+    # One open put sold for 100.00, closing at mid × 100: unrealized = 100.00 − mid × 100; the total
+    # P&L (100.00 of premium, nothing else) less the cost to close is the same figure.
+    summary = await data_of(await client.get(f"/api/v1/portfolios/{pid}/summary"))
+    assert summary["net_pnl"] == 100.0  # unchanged: the premium collected
+    assert summary["unrealized_option_pnl"] == _money(100 - mid * 100)
+    assert summary["total_pnl_marked"] == _money(100 - mid * 100) and summary["unmarked_options"] == 0
+    for path in (f"/api/v1/performance?wheel_id={aapl}", f"/api/v1/performance?portfolio_id={pid}"):
+        figures = await data_of(await client.get(path))
+        assert figures["total_pnl"] == 100.0
+        assert figures["unrealized_option_pnl"] == _money(100 - mid * 100)
+        assert figures["total_pnl_marked"] == _money(100 - mid * 100)
+    (side,) = await data_of(await client.get("/api/v1/performance/portfolios"))
+    (ranked,) = await data_of(await client.get("/api/v1/performance/symbols"))
+    assert side["total_pnl_marked"] == ranked["total_pnl_marked"] == _money(100 - mid * 100)
+    # A period that ends before today has no marks: null, not zero.
+    past = await data_of(await client.get(f"/api/v1/performance?wheel_id={aapl}&start=2026-01-01&end=2026-06-30"))
+    assert past["unrealized_option_pnl"] is None and past["total_pnl_marked"] is None
+    # An option the chain does not list leaves the portfolio's marked totals null, with the count.
+    await _sell(client, await _wheel(client, pid, "MSFT"), "put", 401.37, "2026-12-18", 500)
+    summary = await data_of(await client.get(f"/api/v1/portfolios/{pid}/summary"))
+    assert summary["unrealized_option_pnl"] is None and summary["total_pnl_marked"] is None
+    assert summary["unmarked_options"] == 1 and summary["net_pnl"] == 600.0

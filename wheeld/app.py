@@ -131,7 +131,7 @@ class Container:
 
         supervisor = new_supervisor()
         jobs = JobService(store, supervisor, db, clock)
-        portfolios = PortfolioService(db, clock, prices=held_prices)
+        portfolios = PortfolioService(db, clock, prices=held_prices, marks=marks)
         plugin_services = PluginServices(clock, db, portfolios, wheels, positions, watchlist, market, alerts)
         container = cls(
             settings=settings,
@@ -142,7 +142,7 @@ class Container:
             portfolios=portfolios,
             positions=positions,
             snapshots=snapshots,
-            performance=PerformanceService(db, clock, prices=held_prices),
+            performance=PerformanceService(db, clock, prices=held_prices, marks=marks),
             system=SystemService(db, clock),
             wheels=wheels,
             trades=TradeService(db, clock),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -93,6 +93,13 @@ class OptionMarks:
                 mid = mid_of(contract.bid, contract.ask)
                 return mark_position(premium, contracts, mid, None if mid is not None else NO_BID_ASK), chain
         return mark_position(premium, contracts, None, NOT_IN_CHAIN), chain
+
+    async def marks_of(self, rows: Sequence[Row], today: date) -> list[OptionMark]:
+        """The mark of each open option in `rows` (one chain fetch per symbol and side)."""
+        if not rows:
+            return []
+        chains = await self.chains(rows, today)
+        return [self.mark(r, chains, today)[0] for r in rows]
 
     async def advise(
         self,
@@ -199,4 +206,21 @@ def advice_fields(advice: Advice) -> dict[str, Any]:
             "premium": roll.premium_cents,
             "net_credit": roll.net_credit_cents,
         },
+    }
+
+
+def option_totals(marks: Iterable[OptionMark], total_pnl_cents: int) -> dict[str, Any]:
+    """The open options' unrealized P&L and the total P&L less their cost to close (cents).
+
+    Both are null when any open option has no mark (a missing mark is not a zero cost to close);
+    `unmarked_options` says how many. With no open option both are exact: 0 and the total P&L.
+    """
+    marks = list(marks)
+    unmarked = sum(1 for m in marks if m.cost_to_close_cents is None)
+    if unmarked:
+        return {"unrealized_option_pnl": None, "total_pnl_marked": None, "unmarked_options": unmarked}
+    return {
+        "unrealized_option_pnl": sum(m.unrealized_option_pnl_cents or 0 for m in marks),
+        "total_pnl_marked": total_pnl_cents - sum(m.cost_to_close_cents or 0 for m in marks),
+        "unmarked_options": 0,
     }
