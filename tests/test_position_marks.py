@@ -9,11 +9,12 @@ the bid/ask mid, and works the position's figures from it.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from tests.conftest import data_of
+from tests.test_alerts_api import run_risk_monitor
 from wheeld.marketdata.simulated_options import atm_implied_volatility, strike_step
 
 TODAY = date(2026, 11, 24)  # the test clock's New York date (conftest START)
@@ -186,3 +187,29 @@ async def test_totals_add_the_marked_open_options(client: Any, container: Any) -
     summary = await data_of(await client.get(f"/api/v1/portfolios/{pid}/summary"))
     assert summary["unrealized_option_pnl"] is None and summary["total_pnl_marked"] is None
     assert summary["unmarked_options"] == 1 and summary["net_pnl"] == 600.0
+
+
+async def test_an_advice_change_raises_one_alert_through_the_notifiers(client: Any, container: Any) -> None:
+    pid = (await data_of(await client.post("/api/v1/portfolios", json={"name": "P"}), 201))["id"]
+    price = Decimal(str((await container.market.quote("AAPL")).price))
+    strike = on_grid(price * Decimal("0.9"), math.floor)
+    trade = await _sell(client, await _wheel(client, pid, "AAPL"), "put", strike, "2026-12-18", 100)
+    # 24 DTE, ~10 % OTM, little captured: hold. The first run sees it: the baseline, no alert.
+    assert await run_risk_monitor(client, container) == "evaluated 1 position: raised 0, cleared 0"
+    # Monday Nov 30: 18 DTE ≤ 21, so the advice changes to roll (or close without a net credit).
+    container.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
+    (position,) = await data_of(await client.get("/api/v1/positions"))
+    action = position["advice"]["action"]
+    assert action in ("roll", "close") and position["dte_calendar"] == 18
+    assert await run_risk_monitor(client, container) == "evaluated 1 position: raised 1, cleared 0"
+    (alert,) = await data_of(await client.get("/api/v1/alerts?active=true"))
+    assert (alert["kind"], alert["trade_id"]) == ("advice", trade["id"])
+    assert alert["condition_key"] == f"advice:{action}:trade:{trade['id']}"
+    assert alert["severity"] == {"roll": "MEDIUM", "close": "HIGH"}[action]
+    assert f"advice is now {action} (was hold)" in alert["message"]
+    assert [d["channel"] for d in alert["deliveries"]] == ["log"]
+    # Unchanged: de-duplicated. Settled: cleared.
+    assert await run_risk_monitor(client, container) == "evaluated 1 position: raised 0, cleared 0"
+    settle = {"outcome": "closed", "close_cost": 50}
+    await data_of(await client.post(f"/api/v1/trades/{trade['id']}/settle", json=settle))
+    assert await run_risk_monitor(client, container) == "evaluated 0 positions: raised 0, cleared 1"
