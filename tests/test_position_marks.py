@@ -213,3 +213,21 @@ async def test_an_advice_change_raises_one_alert_through_the_notifiers(client: A
     settle = {"outcome": "closed", "close_cost": 50}
     await data_of(await client.post(f"/api/v1/trades/{trade['id']}/settle", json=settle))
     assert await run_risk_monitor(client, container) == "evaluated 0 positions: raised 0, cleared 1"
+
+
+async def test_the_advice_reads_the_wheel_profile_s_thresholds(client: Any, container: Any) -> None:
+    pid = (await data_of(await client.post("/api/v1/portfolios", json={"name": "P"}), 201))["id"]
+    price = Decimal(str((await container.market.quote("AAPL")).price))
+    strike = on_grid(price * Decimal("0.9"), math.floor)
+    await _sell(client, await _wheel(client, pid, "AAPL"), "put", strike, "2026-12-18", 900)
+    mid = quoted(container, "AAPL", "put", strike, date(2026, 12, 18))["mid"]
+    captured = (Decimal("9.00") - mid) / Decimal("9.00") * 100  # 9.00 a share sold ~10 % OTM: most of it
+    assert 50 <= captured < 100
+    (position,) = await data_of(await client.get("/api/v1/positions"))
+    assert position["advice"]["action"] == "take_profit"
+    change = {"recommendations": {"profiles": {"moderate": {"take_profit_pct": 100}}}}
+    await data_of(await client.put("/api/v1/config", json=change))
+    container.clock.advance(2)  # past the positions answer's one-second cache
+    (position,) = await data_of(await client.get("/api/v1/positions"))
+    assert position["advice"]["action"] == "hold"
+    assert position["advice"]["reasons"][1] == f"take_profit: captured {position['premium_captured_pct']} % < 100 %"

@@ -149,3 +149,19 @@ def test_no_mark_is_null_with_a_reason_never_zero() -> None:
     marked = mark_position(35000, 1, None, NOT_IN_CHAIN)
     assert marked.cost_to_close_cents is None and marked.premium_captured_pct is None
     assert marked.unavailable_reason == "not_in_chain"
+
+
+def test_profiles_carry_their_advice_thresholds() -> None:
+    from wheeld.domain.recommendation import resolve_profiles
+
+    resolved = resolve_profiles({"moderate": {"roll_dte": 14, "take_profit_pct": 75}, "patient": {"expire_dte": 0}})
+    assert resolved["moderate"].advice == AdviceThresholds(expire_dte=2, take_profit_pct=75.0, roll_dte=14)
+    assert resolved["patient"].advice == AdviceThresholds(expire_dte=0, take_profit_pct=50.0, roll_dte=21)
+    assert resolved["conservative"].advice == AdviceThresholds()
+    for bad, message in (
+        ({"roll_dte": 7.5}, "roll_dte must be an integer in [0, 730]"),
+        ({"take_profit_pct": 0}, "take_profit_pct must be a number in [0.01, 100]"),
+        ({"expire_dte": True}, "expire_dte must be an integer in [0, 730]"),
+    ):
+        with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            resolve_profiles({"moderate": bad})
