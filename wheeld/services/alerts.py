@@ -185,7 +185,9 @@ class AlertService:
         applied = await self.apply(plan, source)
         if portfolio_id is None:
             self._advice_seen.clear()  # every open trade is below: settled ones drop out
-        self._advice_seen.update({p.trade_id: p.advice_action for p in positions if p.advice_action is not None})
+        self._advice_seen.update(
+            {r.trade_id: r.advice_action for r in map(PositionRisk.of, positions) if r.advice_action is not None}
+        )
         unpriced = sum(1 for p in positions if p.risk_level is None)
         summary = (
             f"evaluated {len(positions)} position{'s' if len(positions) != 1 else ''}:"
