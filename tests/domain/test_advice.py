@@ -108,6 +108,8 @@ def test_a_roll_without_a_net_credit_is_close() -> None:
     advice = advise(facts(dte=10), T, even)
     assert advice.action == "close" and advice.reasons[-1] == "close: no roll earns a net credit (best 0.00 ≤ 0)"
     assert advise(facts(dte=10), T, None).action == "close"  # nothing listed in the window
+    unpriced = advise(facts(dte=10), T, None, chain_read=False)  # the provider gave no chain: unknown
+    assert unpriced.action == "roll" and unpriced.reasons[-1].startswith("roll: not priced")
     assert needs_roll(facts(dte=10), T) and not needs_roll(facts(dte=30), T)
 
 

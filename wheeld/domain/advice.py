@@ -150,7 +150,10 @@ def _roll(facts: PositionFacts, t: AdviceThresholds, reasons: list[str]) -> bool
     return due or threatened
 
 
-def _priced_roll(candidate: RollCandidate | None, reasons: list[str]) -> str:
+def _priced_roll(candidate: RollCandidate | None, reasons: list[str], chain_read: bool) -> str:
+    if not chain_read:
+        reasons.append(f"{ROLL}: not priced (no option chain for the profile's DTE window)")
+        return ROLL
     if candidate is None:
         reasons.append(f"{CLOSE}: no roll candidate in the profile's DTE window")
         return CLOSE
@@ -170,8 +173,18 @@ def needs_roll(facts: PositionFacts, thresholds: AdviceThresholds) -> bool:
     return advise(facts, thresholds).action in (ROLL, CLOSE)
 
 
-def advise(facts: PositionFacts, thresholds: AdviceThresholds, roll_candidate: RollCandidate | None = None) -> Advice:
-    """The first rule that fires, with the reasons; `roll_candidate` decides between roll and close."""
+def advise(
+    facts: PositionFacts,
+    thresholds: AdviceThresholds,
+    roll_candidate: RollCandidate | None = None,
+    *,
+    chain_read: bool = True,
+) -> Advice:
+    """The first rule that fires, with the reasons; `roll_candidate` decides between roll and close.
+
+    `chain_read` False: the chain to price a roll could not be had, so a roll stays `roll`, unpriced
+    (no candidate is not evidence that none earns a credit).
+    """
     reasons: list[str] = []
     for action, rule in (
         (LET_EXPIRE, _let_expire),
@@ -181,7 +194,7 @@ def advise(facts: PositionFacts, thresholds: AdviceThresholds, roll_candidate: R
         if rule(facts, thresholds, reasons):
             return Advice(action, reasons)
     if _roll(facts, thresholds, reasons):
-        return Advice(_priced_roll(roll_candidate, reasons), reasons, roll_candidate)
+        return Advice(_priced_roll(roll_candidate, reasons, chain_read), reasons, roll_candidate)
     return Advice(HOLD, reasons)
 
 

@@ -135,11 +135,12 @@ class OptionMarks:
         advice = []
         for i, (row, fact, mark) in enumerate(zip(rows, facts, marks, strict=True)):
             profile = config.profile(row["profile"])[0]
-            candidate = None
+            candidate, chain_read = None, True
             if i in rolling:
                 chain = roll_chains.get((row["symbol"], row["direction"]))
+                chain_read = chain is not None
                 candidate = self._candidate(row, fact, mark, chain, today, config) if chain is not None else None
-            advice.append(advise(fact, profile.advice, candidate))
+            advice.append(advise(fact, profile.advice, candidate, chain_read=chain_read))
         return advice
 
     def _candidate(
