@@ -48,8 +48,16 @@ class OptionMarks:
         self.settings = settings
         self.timeout = timeout
 
+    def _primary_failing(self) -> bool:
+        """Whether the primary provider's last call failed: a read then does not ask it for chains too
+        (its marks are null, `no_chain`), and recovery is left to the quote refresh that notices it."""
+        status = self.market.guard(self.market.provider).status()
+        return bool(status["consecutive_failures"]) or status["circuit"] != "closed"
+
     async def _chain(self, key: Key, min_dte: int | None, max_dte: int | None) -> OptionChain | None:
         symbol, direction = key
+        if self._primary_failing():
+            return None
         try:
             return await asyncio.wait_for(
                 self.market.chain(symbol, direction, min_dte=min_dte, max_dte=max_dte),  # type: ignore[arg-type]
