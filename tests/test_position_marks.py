@@ -15,7 +15,9 @@ from typing import Any
 
 from tests.conftest import data_of
 from tests.test_alerts_api import run_risk_monitor
+from wheeld.db import positions as positions_repo
 from wheeld.marketdata.simulated_options import atm_implied_volatility, strike_step
+from wheeld.services.option_advice import OptionMarks
 
 TODAY = date(2026, 11, 24)  # the test clock's New York date (conftest START)
 SESSION_FRACTION = 6.5 / 24.0  # the simulation values options as of the 09:30 open
@@ -68,9 +70,9 @@ async def _sell(client: Any, wid: int, direction: str, strike: float, expiration
     return await data_of(await client.post(f"/api/v1/wheels/{wid}/trades", json=trade), 201)
 
 
-def on_grid(value: Decimal, rounding: Any) -> float:
-    """`value` rounded (math.floor or math.ceil) onto the simulated strike grid."""
-    step = Decimal(str(strike_step(float(value))))
+def on_grid(value: Decimal, rounding: Any, spot: Decimal | None = None) -> float:
+    """`value` rounded (math.floor or math.ceil) onto the simulated strike grid (of `spot`'s price band)."""
+    step = Decimal(str(strike_step(float(spot if spot is not None else value))))
     return float(rounding(value / step) * step)
 
 
@@ -231,3 +233,19 @@ async def test_the_advice_reads_the_wheel_profile_s_thresholds(client: Any, cont
     (position,) = await data_of(await client.get("/api/v1/positions"))
     assert position["advice"]["action"] == "hold"
     assert position["advice"]["reasons"][1] == f"take_profit: captured {position['premium_captured_pct']} % < 100 %"
+
+
+async def test_a_read_asks_the_provider_for_a_bounded_number_of_chains(client: Any, container: Any) -> None:
+    pid = (await data_of(await client.post("/api/v1/portfolios", json={"name": "P"}), 201))["id"]
+    for symbol in ("AAPL", "KO", "XOM"):
+        price = Decimal(str((await container.market.quote(symbol)).price))
+        strike = on_grid(price * Decimal("0.9"), math.floor, price)
+        await _sell(client, await _wheel(client, pid, symbol), "put", strike, "2026-12-18", 100)
+    marks = OptionMarks(container.market, container.recommendations.settings, max_fetch=2)
+    rows = await positions_repo.open_positions(container.db.reader, {})
+    first = await marks.marks_of(rows, TODAY)
+    # Two chains fetched by this read, the third left to the next one (pending, not zero).
+    assert [m.unavailable_reason for m in first].count("chain_pending") == 1
+    assert sum(1 for m in first if m.mark is not None) == 2
+    second = await marks.marks_of(rows, TODAY)
+    assert all(m.mark is not None for m in second)

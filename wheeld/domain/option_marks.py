@@ -16,6 +16,7 @@ NO_CHAIN = "no_chain"  # the provider gave no chain for the symbol (down, unknow
 NOT_IN_CHAIN = "not_in_chain"  # the chain does not list this strike and expiration
 NO_BID_ASK = "no_bid_ask"  # the contract is listed without both a bid and an ask
 EXPIRED = "expired"  # the expiration has passed: nothing is listed any more
+PENDING = "chain_pending"  # over this read's fetch budget: a following read fetches it
 
 
 def mid_of(bid: float | None, ask: float | None) -> Decimal | None:

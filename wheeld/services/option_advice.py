@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,9 +23,18 @@ from typing import Any
 from wheeld.clock import utc_iso
 from wheeld.db.connection import Row
 from wheeld.domain.advice import Advice, PositionFacts, RollCandidate, advise, needs_roll, roll_candidate
-from wheeld.domain.option_marks import EXPIRED, NO_BID_ASK, NO_CHAIN, NOT_IN_CHAIN, OptionMark, mark_position, mid_of
+from wheeld.domain.option_marks import (
+    EXPIRED,
+    NO_BID_ASK,
+    NO_CHAIN,
+    NOT_IN_CHAIN,
+    PENDING,
+    OptionMark,
+    mark_position,
+    mid_of,
+)
 from wheeld.domain.performance import adjusted_cost_basis
-from wheeld.domain.recommendation import Underlying, WheelTerms, recommend
+from wheeld.domain.recommendation import ContractFigures, Underlying, WheelTerms, recommend
 from wheeld.errors import WheeldError
 from wheeld.marketdata.models import OptionChain
 from wheeld.marketdata.service import MarketData
@@ -32,7 +43,22 @@ from wheeld.services.recommendations import RecommendationConfig
 log = logging.getLogger(__name__)
 
 CHAIN_TIMEOUT_SECONDS = 2.0
+MAX_CHAIN_FETCH_PER_READ = 8  # chains asked of the provider for one read (each kind); the rest on later reads
+MAX_PICKS_CACHED = 4096
 Key = tuple[str, str]  # (symbol, direction)
+Span = tuple[int, int]  # (min_dte, max_dte) of a chain request
+
+
+@dataclass(frozen=True)
+class Chains:
+    """The chains of one read by symbol and side (None: none to be had), and those not fetched yet."""
+
+    found: dict[Key, OptionChain | None]
+    pending: set[Key] = field(default_factory=set)
+
+    def get(self, key: Key) -> OptionChain | None:
+        """The chain of `key`, or None."""
+        return self.found.get(key)
 
 
 class OptionMarks:
@@ -43,33 +69,65 @@ class OptionMarks:
         market: MarketData,
         settings: Callable[[], RecommendationConfig],
         timeout: float = CHAIN_TIMEOUT_SECONDS,
+        max_fetch: int = MAX_CHAIN_FETCH_PER_READ,
     ) -> None:
         self.market = market
         self.settings = settings
         self.timeout = timeout
+        self.max_fetch = max_fetch
+        # The roll pick per (chain, profile, wheel terms): the same answer until the chain is refetched.
+        self._picks: OrderedDict[Hashable, ContractFigures | None] = OrderedDict()
 
     def _primary_failing(self) -> bool:
         """Whether the primary provider's last call failed: a read then does not ask it for chains too
-        (its marks are null, `no_chain`), and recovery is left to the quote refresh that notices it."""
+        (its marks come from the cache or are null), and recovery is left to the refresh that notices it."""
         status = self.market.guard(self.market.provider).status()
         return bool(status["consecutive_failures"]) or status["circuit"] != "closed"
 
-    async def _chain(self, key: Key, min_dte: int | None, max_dte: int | None) -> OptionChain | None:
+    async def _fetch(self, key: Key, span: Span) -> OptionChain | None:
         symbol, direction = key
-        if self._primary_failing():
-            return None
         try:
             return await asyncio.wait_for(
-                self.market.chain(symbol, direction, min_dte=min_dte, max_dte=max_dte),  # type: ignore[arg-type]
+                self.market.chain(symbol, direction, min_dte=span[0], max_dte=span[1]),  # type: ignore[arg-type]
                 self.timeout,
             )
         except (WheeldError, TimeoutError) as exc:
             log.warning("no option chain for %s %s: %s", symbol, direction, exc)
             return None
 
-    async def chains(self, rows: Sequence[Row], today: date) -> dict[Key, OptionChain | None]:
-        """One chain per symbol and side, spanning the expirations of its open options, fetched at once."""
-        spans: dict[Key, tuple[int, int]] = {}
+    async def _read(self, spans: dict[Key, Span]) -> Chains:
+        """Fresh cached chains at once; at most `max_fetch` of the others fetched, all at once; the rest
+        served stale when cached, else pending (a following read fetches them)."""
+        found: dict[Key, OptionChain | None] = {}
+        pending: set[Key] = set()
+        stale: dict[Key, OptionChain] = {}
+        wanted: list[Key] = []
+        for key, span in spans.items():
+            cached = self.market.peek_chain(key[0], key[1], span[0], span[1])  # type: ignore[arg-type]
+            if cached is not None and not cached.stale:
+                found[key] = cached
+                continue
+            if cached is not None:
+                stale[key] = cached
+            wanted.append(key)
+        budget = 0 if self._primary_failing() else self.max_fetch
+        fetching, left = wanted[:budget], wanted[budget:]
+        for key, chain in zip(
+            fetching, await asyncio.gather(*(self._fetch(k, spans[k]) for k in fetching)), strict=True
+        ):
+            found[key] = chain if chain is not None else stale.get(key)
+        for key in left:
+            if key in stale:
+                found[key] = stale[key]
+            elif budget:
+                pending.add(key)
+            else:
+                found[key] = None  # the provider is failing: no chain
+        return Chains(found, pending)
+
+    async def chains(self, rows: Sequence[Row], today: date) -> Chains:
+        """One chain per symbol and side, spanning the expirations of its open options."""
+        spans: dict[Key, Span] = {}
         for row in rows:
             dte = (date.fromisoformat(row["expiration_date"]) - today).days
             if dte < 0:
@@ -77,19 +135,18 @@ class OptionMarks:
             key = (row["symbol"], row["direction"])
             low, high = spans.get(key, (dte, dte))
             spans[key] = (min(low, dte), max(high, dte))
-        keys = list(spans)
-        found = await asyncio.gather(*(self._chain(k, *spans[k]) for k in keys))
-        return dict(zip(keys, found, strict=True))
+        return await self._read(spans)
 
-    def mark(
-        self, row: Row, chains: dict[Key, OptionChain | None], today: date
-    ) -> tuple[OptionMark, OptionChain | None]:
+    def mark(self, row: Row, chains: Chains, today: date) -> tuple[OptionMark, OptionChain | None]:
         """The mark of one open option (None figures with a reason when the chain does not give one)."""
         expiration = date.fromisoformat(row["expiration_date"])
         premium, contracts = row["total_premium_cents"], row["contracts"]
         if expiration < today:
             return mark_position(premium, contracts, None, EXPIRED), None
-        chain = chains.get((row["symbol"], row["direction"]))
+        key = (row["symbol"], row["direction"])
+        if key in chains.pending:
+            return mark_position(premium, contracts, None, PENDING), None
+        chain = chains.get(key)
         if chain is None:
             return mark_position(premium, contracts, None, NO_CHAIN), None
         for contract in chain.contracts:
@@ -136,10 +193,9 @@ class OptionMarks:
                 )
             )
         rolling = [i for i, f in enumerate(facts) if needs_roll(f, config.profile(rows[i]["profile"])[0].advice)]
-        keys = list(dict.fromkeys((rows[i]["symbol"], rows[i]["direction"]) for i in rolling))
+        keys = dict.fromkeys((rows[i]["symbol"], rows[i]["direction"]) for i in rolling)
         # The recommendations' own chain (every profile's window): one cache entry shared with them.
-        fetched = await asyncio.gather(*(self._chain(k, config.nearest, config.horizon) for k in keys))
-        roll_chains = dict(zip(keys, fetched, strict=True))
+        roll_chains = await self._read({k: (config.nearest, config.horizon) for k in keys})
         advice = []
         for i, (row, fact, mark) in enumerate(zip(rows, facts, marks, strict=True)):
             profile = config.profile(row["profile"])[0]
@@ -179,7 +235,13 @@ class OptionMarks:
             adjusted_cost_basis=fact.adjusted_cost_basis,
         )
         underlying = Underlying(symbol=row["symbol"], price=chain.underlying_price)
-        pick = recommend(today, underlying, first, terms, profile, config.settings).pick
+        memo = (row["symbol"], row["direction"], chain.source, chain.as_of, profile, terms, today)
+        if memo in self._picks:
+            pick = self._picks[memo]
+        else:
+            pick = self._picks[memo] = recommend(today, underlying, first, terms, profile, config.settings).pick
+            while len(self._picks) > MAX_PICKS_CACHED:
+                self._picks.popitem(last=False)
         if pick is None:
             return None
         per_share = Decimal(str(pick.mid))
