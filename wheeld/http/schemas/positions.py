@@ -11,7 +11,7 @@ RISK_LEVELS = ["LOW", "MEDIUM", "HIGH"]
 
 
 ADVICE_ACTIONS = ["let_expire", "take_profit", "expect_assignment", "roll", "close", "hold"]
-MARK_UNAVAILABLE = ["no_chain", "not_in_chain", "no_bid_ask", "expired"]
+MARK_UNAVAILABLE = ["no_chain", "chain_pending", "not_in_chain", "no_bid_ask", "expired"]
 
 
 class RollCandidate(Schema):
