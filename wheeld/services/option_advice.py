@@ -34,9 +34,9 @@ from wheeld.domain.option_marks import (
     mid_of,
 )
 from wheeld.domain.performance import adjusted_cost_basis
-from wheeld.domain.recommendation import ContractFigures, Underlying, WheelTerms, recommend
+from wheeld.domain.recommendation import ContractFigures, Profile, Underlying, WheelTerms, recommend
 from wheeld.errors import WheeldError
-from wheeld.marketdata.models import OptionChain
+from wheeld.marketdata.models import OptionChain, OptionContract
 from wheeld.marketdata.service import MarketData
 from wheeld.services.recommendations import RecommendationConfig
 
@@ -207,6 +207,17 @@ class OptionMarks:
             advice.append(advise(fact, profile.advice, candidate, chain_read=chain_read))
         return advice
 
+    @staticmethod
+    def _pick(
+        symbol: str, chain: OptionChain, terms: WheelTerms, profile: Profile, today: date, config: RecommendationConfig
+    ) -> ContractFigures | None:
+        """The recommendation's pick at the first expiration inside the window (None: nothing qualifies)."""
+        first = _first_expiration(chain, terms.direction, profile, today)
+        if not first:
+            return None
+        underlying = Underlying(symbol=symbol, price=chain.underlying_price)
+        return recommend(today, underlying, first, terms, profile, config.settings).pick
+
     def _candidate(
         self,
         row: Row,
@@ -217,16 +228,6 @@ class OptionMarks:
         config: RecommendationConfig,
     ) -> RollCandidate | None:
         profile = config.profile(row["profile"])[0]
-        inside = sorted(
-            {
-                c.expiration
-                for c in chain.contracts
-                if c.direction == row["direction"] and profile.min_dte <= (c.expiration - today).days <= profile.max_dte
-            }
-        )
-        if not inside:
-            return None
-        first = [c for c in chain.contracts if c.expiration == inside[0] and c.direction == row["direction"]]
         terms = WheelTerms(
             row["direction"],
             capital_cents=row["capital_allocated_cents"],
@@ -234,18 +235,27 @@ class OptionMarks:
             cost_basis=Decimal(row["cost_basis_cents"]) / 100 if row["cost_basis_cents"] is not None else None,
             adjusted_cost_basis=fact.adjusted_cost_basis,
         )
-        underlying = Underlying(symbol=row["symbol"], price=chain.underlying_price)
         memo = (row["symbol"], row["direction"], chain.source, chain.as_of, profile, terms, today)
         if memo in self._picks:
             pick = self._picks[memo]
         else:
-            pick = self._picks[memo] = recommend(today, underlying, first, terms, profile, config.settings).pick
+            pick = self._picks[memo] = self._pick(row["symbol"], chain, terms, profile, today, config)
             while len(self._picks) > MAX_PICKS_CACHED:
                 self._picks.popitem(last=False)
         if pick is None:
             return None
         per_share = Decimal(str(pick.mid))
         return roll_candidate(pick.strike, pick.expiration_date, per_share, row["contracts"], mark.cost_to_close_cents)
+
+
+def _first_expiration(chain: OptionChain, direction: str, profile: Profile, today: date) -> list[OptionContract]:
+    """The contracts of `direction` at the first expiration inside the profile's DTE window."""
+    inside = [
+        c for c in chain.contracts if c.direction == direction and profile.min_dte <= (c.expiration - today).days
+        and (c.expiration - today).days <= profile.max_dte
+    ]  # fmt: skip
+    first = min((c.expiration for c in inside), default=None)
+    return [c for c in inside if c.expiration == first]
 
 
 def mark_fields(mark: OptionMark, chain: OptionChain | None) -> dict[str, Any]:
