@@ -192,8 +192,8 @@ class OptionMarks:
                     ),
                 )
             )
-        rolling = [i for i, f in enumerate(facts) if needs_roll(f, config.profile(rows[i]["profile"])[0].advice)]
-        keys = dict.fromkeys((rows[i]["symbol"], rows[i]["direction"]) for i in rolling)
+        rolling = {i for i, f in enumerate(facts) if needs_roll(f, config.profile(rows[i]["profile"])[0].advice)}
+        keys = dict.fromkeys((rows[i]["symbol"], rows[i]["direction"]) for i in sorted(rolling))
         # The recommendations' own chain (every profile's window): one cache entry shared with them.
         roll_chains = await self._read({k: (config.nearest, config.horizon) for k in keys})
         advice = []
