@@ -36,12 +36,13 @@ from wheeld.services.jobs import JobService
 from wheeld.services.monitoring import QuoteRefresh, RiskMonitor
 from wheeld.services.notifiers import Notifier, NotifierSettings
 from wheeld.services.opportunities import OpportunityService
+from wheeld.services.option_advice import OptionMarks
 from wheeld.services.performance import PerformanceService
 from wheeld.services.plugins import PluginService
 from wheeld.services.portfolios import PortfolioService
 from wheeld.services.positions import PositionService, RiskSettings
 from wheeld.services.pricing import HeldPrices
-from wheeld.services.recommendations import RecommendationService
+from wheeld.services.recommendations import RecommendationConfig, RecommendationService
 from wheeld.services.snapshots import SnapshotService
 from wheeld.services.system import SystemService
 from wheeld.services.trades import TradeService
@@ -108,7 +109,8 @@ class Container:
         db = Database(config.database_path, busy_timeout_ms=config["database.busy_timeout_ms"])
         market = market if market is not None else build_market_data_from(config, clock, calendar)
         settings = ConfigService(config)
-        positions = PositionService(db, clock, market, calendar, risk_settings(config))
+        marks = OptionMarks(market, lambda: RecommendationConfig.from_config(settings.config))
+        positions = PositionService(db, clock, market, calendar, risk_settings(config), marks)
         held_prices = HeldPrices(market, clock)
         alerts = AlertService(db, clock, Notifier(lambda: NotifierSettings.from_config(settings.config)))
         deps = unwired_deps()
@@ -131,7 +133,7 @@ class Container:
 
         supervisor = new_supervisor()
         jobs = JobService(store, supervisor, db, clock)
-        portfolios = PortfolioService(db, clock, prices=held_prices)
+        portfolios = PortfolioService(db, clock, prices=held_prices, marks=marks)
         trades = TradeService(db, clock)
         plugin_services = PluginServices(clock, db, portfolios, wheels, positions, watchlist, market, alerts)
         container = cls(
@@ -143,7 +145,7 @@ class Container:
             portfolios=portfolios,
             positions=positions,
             snapshots=snapshots,
-            performance=PerformanceService(db, clock, prices=held_prices),
+            performance=PerformanceService(db, clock, prices=held_prices, marks=marks),
             system=SystemService(db, clock),
             wheels=wheels,
             trades=trades,

@@ -376,7 +376,9 @@ KEYS: tuple[Key, ...] = (
         "Strategy profiles by name: {delta: [min, max], sigma: [min, max], dte: [min, max], max_p_itm}."
         " Given values are merged field by field over the built-in conservative, moderate, aggressive and"
         " defensive; a new name is a user-defined profile starting from `base` (default moderate). A wheel"
-        " naming a profile defined nowhere gets moderate's parameters and an UNKNOWN_PROFILE warning.",
+        " naming a profile defined nowhere gets moderate's parameters and an UNKNOWN_PROFILE warning."
+        " The advice on an open option reads `expire_dte` (default 2), `take_profit_pct` (50) and"
+        " `roll_dte` (21) of its wheel's profile.",
         check=profiles_problem,
     ),
     Key(

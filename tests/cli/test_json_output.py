@@ -8,12 +8,15 @@ under the 5 % threshold, so MEDIUM; break-even 210 − 234.35 / 100 = 207.66; 24
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.cli.conftest import MODES, Result, wheel
+from tests.test_position_marks import quoted
 from wheeld.app import Container
 from wheeld.cli.direct_backend import DirectBackend
 from wheeld.http.app import create_app
@@ -162,7 +165,33 @@ async def _data(run: Run, *argv: str) -> Any:
     return result.json
 
 
-async def test_json_is_the_api_data(json_cli: Run) -> None:
+def marked(position: dict[str, Any], container: Container) -> dict[str, Any]:
+    """The position with its mark, recomputed by the independent Black-Scholes of test_position_marks.
+
+    2.35 a share sold; mark m: cost to close m × 100, unrealized 235.00 − it, captured (2.35 − m) / 2.35.
+    24 DTE > 21 and OTM: hold, unless half the premium is captured.
+    """
+    mid = quoted(container, "AAPL", "put", 210.0, date(2026, 12, 18))["mid"]
+    captured = ((Decimal("2.35") - mid) / Decimal("2.35") * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert captured < 50
+    return {
+        **position,
+        "option_mark": float(mid),
+        "mark_as_of": STAMP,
+        "mark_source": "simulated",
+        "mark_unavailable_reason": None,
+        "cost_to_close": float((mid * 100).quantize(Decimal("0.01"))),
+        "unrealized_option_pnl": float((235 - mid * 100).quantize(Decimal("0.01"))),
+        "premium_captured_pct": float(captured),
+        "advice": {
+            "action": "hold",
+            "reasons": ["let_expire: DTE 24 > 2", f"take_profit: captured {captured} % < 50 %", "roll: DTE 24 > 21"],
+            "roll_candidate": None,
+        },
+    }
+
+
+async def test_json_is_the_api_data(json_cli: Run, container: Container) -> None:
     assert await _data(json_cli, "portfolio", "create", "Income", "--capital", "50000") == PORTFOLIO
     assert await _data(json_cli, "init", "AAPL", "--capital", "20000") == WHEEL
     recorded = await _data(
@@ -170,7 +199,7 @@ async def test_json_is_the_api_data(json_cli: Run) -> None:
         "--fees", "0.65",
     )  # fmt: skip
     assert recorded == RECORDED
-    assert await _data(json_cli, "status") == [POSITION]
+    assert await _data(json_cli, "status") == [marked(POSITION, container)]
     listed = [{**WHEEL, "state": "short_put", "cycle_net_premium": 234.35, "open_trade": TRADE}]
     assert await _data(json_cli, "list") == listed
     assert await _data(json_cli, "expire", "AAPL", "--price", "212.5") == EXPIRED

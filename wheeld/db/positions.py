@@ -23,7 +23,8 @@ async def open_positions(conn: aiosqlite.Connection, filters: Mapping[str, Any])
     return await fetch_all(
         conn,
         "SELECT t.id AS trade_id, t.wheel_id, w.portfolio_id, t.symbol, w.state, w.shares, t.direction,"
-        " t.strike_cents, t.expiration_date, t.contracts, t.total_premium_cents, t.fees_cents, t.opened_at"
+        " t.strike_cents, t.expiration_date, t.contracts, t.total_premium_cents, t.fees_cents, t.opened_at,"
+        " t.opened_on, w.profile, w.cost_basis_cents, w.capital_allocated_cents"
         " FROM trades t JOIN wheels w ON w.id = t.wheel_id"
         f" WHERE {' AND '.join(clauses)} ORDER BY t.expiration_date, t.id",
         params,

@@ -13,6 +13,12 @@ Each open position has up to three conditions, each with its own key and at most
   raised when fewer calendar days to expiration remain than `approaching_dte` (default 3); cleared
   when the trade is no longer open.
 
+- `advice` (key `advice:<action>:trade:<id>`): raised when a position's advice changes to
+  `take_profit` (severity LOW), `roll` or `expect_assignment` (MEDIUM) or `close` (HIGH) from what
+  the monitor saw the last time; cleared when the advice moves to another action or the trade is no
+  longer open. A position's first advice seen (a new position, or the first run after a start without
+  an active advice alert for it) is the baseline it changes from: it raises nothing.
+
 A position without a price (no quote) keeps its price-based alerts as they are: no price is not
 good news.
 """
@@ -20,7 +26,7 @@ good news.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wheeld.domain.risk import DEFAULT_APPROACHING_DTE, RISK_ORDER, RiskLevel
@@ -28,8 +34,11 @@ from wheeld.domain.risk import DEFAULT_APPROACHING_DTE, RISK_ORDER, RiskLevel
 ITM = "itm"
 RISK_WORSENED = "risk_worsened"
 EXPIRING = "expiring"
+ADVICE = "advice"
 # The kinds this module owns: only these are cleared when a position is gone (plugins have their own).
-MONITORED_KINDS = (ITM, RISK_WORSENED, EXPIRING)
+MONITORED_KINDS = (ITM, RISK_WORSENED, EXPIRING, ADVICE)
+# The advice actions that call for the trader, and the severity of their alert.
+ADVICE_SEVERITY = {"take_profit": "LOW", "roll": "MEDIUM", "expect_assignment": "MEDIUM", "close": "HIGH"}
 SEVERITIES = tuple(str(level) for level in RiskLevel)  # LOW, MEDIUM, HIGH
 
 
@@ -66,6 +75,8 @@ class PositionRisk:
     price_as_of: str | None = None
     price_age_seconds: float | None = None
     price_stale: bool | None = None
+    advice_action: str | None = None  # None: no advice computed
+    advice_reason: str | None = None  # the last reason: the rule that decided it
 
     @classmethod
     def of(cls, position: PositionRisk | Mapping[str, Any]) -> PositionRisk:
@@ -89,6 +100,8 @@ class PositionRisk:
             price_as_of=position.get("price_as_of"),
             price_age_seconds=position.get("price_age_seconds"),
             price_stale=position.get("price_stale"),
+            advice_action=(position.get("advice") or {}).get("action"),
+            advice_reason=((position.get("advice") or {}).get("reasons") or [None])[-1],
         )
 
     @property
@@ -161,16 +174,29 @@ class AlertPlan:
     clear_keys: list[str] = field(default_factory=list)
 
 
+def advice_key(action: str, trade_id: int) -> str:
+    """The de-duplication key of one advice on one trade, e.g. 'advice:roll:trade:7'."""
+    return f"{ADVICE}:{action}:trade:{trade_id}"
+
+
+def advice_of_key(key: str) -> str | None:
+    """The action an advice alert's key names ('advice:roll:trade:7' -> 'roll'), None for other keys."""
+    parts = key.split(":")
+    return parts[1] if len(parts) == 4 and parts[0] == ADVICE else None
+
+
 def evaluate_positions(
     positions: Iterable[PositionRisk | Mapping[str, Any]],
     active: Iterable[ActiveAlert | Mapping[str, Any]],
     approaching_dte: int = DEFAULT_APPROACHING_DTE,
+    previous_advice: Mapping[int, str] | None = None,
 ) -> AlertPlan:
     """The alerts to raise and clear given every open position and the currently active alerts.
 
     `positions` must be every open position the monitor looks after (one portfolio or all), and
     `active` the active alerts of that same set: a monitored alert whose trade is not among the
-    positions is cleared (the trade was settled, rolled or deleted).
+    positions is cleared (the trade was settled, rolled or deleted). `previous_advice` (trade id ->
+    the action seen the last time) turns on the advice alerts; None leaves them out.
     """
     by_key = {alert.condition_key: alert for alert in map(ActiveAlert.of, active)}
     plan = AlertPlan()
@@ -180,6 +206,8 @@ def evaluate_positions(
         _itm(position, by_key, plan)
         _risk(position, by_key, plan)
         _expiring(position, by_key, approaching_dte, plan)
+        if previous_advice is not None:
+            _advice(position, by_key, previous_advice.get(position.trade_id), plan)
     for alert in by_key.values():
         if alert.kind in MONITORED_KINDS and alert.trade_id is not None and alert.trade_id not in seen_trades:
             plan.clear_keys.append(alert.condition_key)
@@ -249,3 +277,21 @@ def _expiring(position: PositionRisk, by_key: Mapping[str, ActiveAlert], approac
     severity = position.risk_level or "LOW"
     message = f"{position.label} {when}" + (f", risk {severity}" if position.risk_level else "")
     plan.raise_alerts.append(_new(EXPIRING, severity, position, message))
+
+
+def _advice(position: PositionRisk, by_key: Mapping[str, ActiveAlert], previous: str | None, plan: AlertPlan) -> None:
+    action = position.advice_action
+    if action is None:
+        return
+    mine = [a for a in by_key.values() if a.kind == ADVICE and a.trade_id == position.trade_id]
+    plan.clear_keys.extend(a.condition_key for a in mine if advice_of_key(a.condition_key) != action)
+    if action not in ADVICE_SEVERITY or previous is None or previous == action:
+        return
+    if advice_key(action, position.trade_id) in by_key:
+        return
+    message = f"{position.label}: advice is now {action} (was {previous})"
+    if position.advice_reason:
+        message += f": {position.advice_reason}"
+    alert = _new(ADVICE, ADVICE_SEVERITY[action], position, message)
+    details = {**alert.details, "advice": action, "previous_advice": previous}
+    plan.raise_alerts.append(replace(alert, condition_key=advice_key(action, position.trade_id), details=details))

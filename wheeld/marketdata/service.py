@@ -260,6 +260,17 @@ class MarketData:
             raise self._external_error("chain", [symbol], exc) from exc
         return value.aged(age, stale=stale)
 
+    def peek_chain(
+        self, symbol: str, direction: Direction | None = None, min_dte: int | None = None, max_dte: int | None = None
+    ) -> OptionChain | None:
+        """The cached chain of `chain(symbol, direction, min_dte, max_dte)` without any I/O (None when
+        never fetched), stale-marked once past its TTL."""
+        entry = self._cache.peek("chain", (symbol.strip().upper(), direction, min_dte, max_dte, None))
+        if entry is None:
+            return None
+        chain: OptionChain = entry.value
+        return chain.aged(entry.age_seconds, stale=not entry.fresh)
+
     async def history(self, symbol: str, days: int = 365) -> list[PriceBar]:
         """Daily bars over the last `days` calendar days, oldest first (stale ones on outage)."""
         symbol = symbol.strip().upper()

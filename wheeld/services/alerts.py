@@ -26,6 +26,7 @@ from wheeld.domain.alerts import (
     AlertPlan,
     NewAlert,
     PositionRisk,
+    advice_of_key,
     evaluate_positions,
     severity_rank,
 )
@@ -96,6 +97,8 @@ class AlertService:
         self.db = db
         self.clock = clock
         self.notifier = notifier
+        # The advice each open trade had at the monitor's last run: what an advice alert changes from.
+        self._advice_seen: dict[int, str] = {}
 
     async def raise_alert(
         self,
@@ -171,9 +174,21 @@ class AlertService:
         trades not among them are cleared.
         """
         positions = [PositionRisk.of(p) for p in positions]
-        active = await repo.active_alerts(self.db.reader, MONITORED_KINDS, portfolio_id)
-        plan = evaluate_positions(positions, [alert_dict(r) for r in active], approaching_dte)
+        active = [alert_dict(r) for r in await repo.active_alerts(self.db.reader, MONITORED_KINDS, portfolio_id)]
+        # After a start, an active advice alert is the advice last seen; else the first run is the baseline.
+        previous = {
+            a["trade_id"]: action
+            for a in active
+            if a["trade_id"] is not None and (action := advice_of_key(a["condition_key"])) is not None
+        }
+        previous.update(self._advice_seen)
+        plan = evaluate_positions(positions, active, approaching_dte, previous)
         applied = await self.apply(plan, source)
+        if portfolio_id is None:
+            self._advice_seen.clear()  # every open trade is below: settled ones drop out
+        self._advice_seen.update(
+            {r.trade_id: r.advice_action for r in map(PositionRisk.of, positions) if r.advice_action is not None}
+        )
         unpriced = sum(1 for p in positions if p.risk_level is None)
         summary = (
             f"evaluated {len(positions)} position{'s' if len(positions) != 1 else ''}:"

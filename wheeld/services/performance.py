@@ -14,14 +14,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from wheeld.clock import Clock
+from wheeld.db import positions as positions_repo
 from wheeld.db import totals as repo
 from wheeld.db.connection import Database, Row
 from wheeld.db.totals import Scope
 from wheeld.domain.cycles import cycle_win_rate
+from wheeld.domain.option_marks import OptionMark
 from wheeld.domain.performance import Holding, TradeTotals, compute_metrics
 from wheeld.errors import NotFound, ValidationError
 from wheeld.marketdata.models import Quote
 from wheeld.services.cycles import WheelCycles
+from wheeld.services.option_advice import OptionMarks, option_totals
 from wheeld.services.pricing import HeldPrices, price_cents, quote_age_fields
 
 PERIODS = {"30d": 30, "90d": 90, "365d": 365, "all": None}
@@ -49,10 +52,18 @@ def _pct(numerator: int, denominator: int) -> float | None:
 class PerformanceService:
     """Metrics for a wheel, a portfolio, a symbol or everything; side by side; ranked; over time."""
 
-    def __init__(self, db: Database, clock: Clock, prices: HeldPrices | None = None, cache_size: int = 128) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        prices: HeldPrices | None = None,
+        cache_size: int = 128,
+        marks: OptionMarks | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.prices = prices
+        self.marks = marks
         self.wheel_cycles = WheelCycles(db, clock, prices)
         self._cache: OrderedDict[Hashable, list[Row]] = OrderedDict()
         self._cache_size = cache_size
@@ -94,6 +105,33 @@ class PerformanceService:
         quotes = await self.prices.quotes(symbols) if self.prices is not None and symbols else {}
         return held, quotes
 
+    async def _open_marks(self, scope: Scope) -> list[tuple[Row, OptionMark]]:
+        """The scope's open options counted in its P&L (opened in the period), each with its mark."""
+        if self.marks is None:
+            return []
+        filters = {"portfolio_id": scope.portfolio_id, "wheel_id": scope.wheel_id, "symbol": scope.symbol}
+        key = ("open", scope.portfolio_id, scope.wheel_id, scope.symbol, self.db.version)
+        rows = self._cache.get(key)
+        if rows is None:
+            rows = await positions_repo.open_positions(self.db.reader, filters)
+            self._remember(key, rows)
+        rows = [
+            r
+            for r in rows
+            if (scope.start is None or r["opened_on"] >= scope.start)
+            and (scope.end is None or r["opened_on"] <= scope.end)
+        ]
+        marks = await self.marks.marks_of(rows, self.clock.today_ny())
+        return list(zip(rows, marks, strict=True))
+
+    def _marked(self, current: bool, options: list[tuple[Row, OptionMark]] | None, total_pnl: int) -> dict[str, Any]:
+        """unrealized_option_pnl and total_pnl_marked: figures of today's marks, so of a period reaching today."""
+        if options is None:
+            return {}
+        if not current:
+            return {"unrealized_option_pnl": None, "total_pnl_marked": None, "unmarked_options": 0}
+        return option_totals((m for _, m in options), total_pnl)
+
     async def _capital(self, scope: Scope, group_by: str | None = None) -> dict[Any, int]:
         """Capital allocated to the scope's active wheels, whole (key None) or by portfolio_id / symbol."""
         key = {"portfolio": "portfolio_id", "symbol": "symbol", None: "NULL"}[group_by]
@@ -126,6 +164,7 @@ class PerformanceService:
         quotes: dict[str, Quote],
         capital: int,
         cycles: Row | None = None,
+        options: list[tuple[Row, OptionMark]] | None = None,
     ) -> dict[str, Any]:
         today = self.clock.today_ny()
         # Unrealized P&L is a figure of today's holdings: only a period that reaches today has it.
@@ -180,6 +219,7 @@ class PerformanceService:
             "return_on_capital": _pct(m.total_pnl_cents, capital),
             "unpriced_symbols": list(m.unpriced_symbols),
             **quote_age_fields(quotes, [h.symbol for h in holdings]),
+            **self._marked(current, options, m.total_pnl_cents),
         }
 
     async def metrics(self, scope: Scope) -> dict[str, Any]:
@@ -190,7 +230,7 @@ class PerformanceService:
         capital = (await self._capital(scope)).get(None, 0)
         held, quotes = await self._holdings(scope)
         cycles = (await self._cycle_results(scope, None)).get(None)
-        figures = self._figures(scope, sums, held, quotes, capital, cycles)
+        figures = self._figures(scope, sums, held, quotes, capital, cycles, await self._open_marks(scope))
         if scope.wheel_id is not None:
             figures["cycles"] = (await self.wheel_cycles.for_wheel(scope.wheel_id))["cycles"]
         return figures
@@ -205,11 +245,20 @@ class PerformanceService:
         held, quotes = await self._holdings(scope)
         capital = await self._capital(scope, "portfolio")
         cycles = await self._cycle_results(scope, "portfolio")
+        options = await self._open_marks(scope)
         result = []
         for p in portfolios:
             part = replace(scope, portfolio_id=p["id"])
             mine = [h for h in held if h["portfolio_id"] == p["id"]]
-            figures = self._figures(part, rows.get(p["id"]), mine, quotes, capital.get(p["id"], 0), cycles.get(p["id"]))
+            figures = self._figures(
+                part,
+                rows.get(p["id"]),
+                mine,
+                quotes,
+                capital.get(p["id"], 0),
+                cycles.get(p["id"]),
+                [o for o in options if o[0]["portfolio_id"] == p["id"]],
+            )
             result.append({"portfolio_name": p["name"], **figures})
         return result
 
@@ -223,14 +272,18 @@ class PerformanceService:
             held.setdefault(holding["symbol"], []).append(holding)
         capital = await self._capital(scope, "symbol")
         cycles = await self._cycle_results(scope, "symbol")
+        options = await self._open_marks(scope)
         result = []
         # A symbol is listed for its trades in the period, or (a period reaching today) for shares held.
         current = scope.end is None or scope.end >= self.clock.today_ny().isoformat()
         for symbol in sorted(set(rows) | (set(held) if current else set())):
             part = replace(scope, symbol=symbol)
             mine = held.get(symbol, [])
+            mine_open = [o for o in options if o[0]["symbol"] == symbol]
             result.append(
-                self._figures(part, rows.get(symbol), mine, quotes, capital.get(symbol, 0), cycles.get(symbol))
+                self._figures(
+                    part, rows.get(symbol), mine, quotes, capital.get(symbol, 0), cycles.get(symbol), mine_open
+                )
             )
         result.sort(key=lambda f: (-f["total_pnl"], f["symbol"]))
         for rank, figures in enumerate(result, start=1):

@@ -8,12 +8,14 @@ from typing import Any
 
 from wheeld.clock import Clock, utc_iso
 from wheeld.db import portfolios as repo
+from wheeld.db import positions as positions_repo
 from wheeld.db import totals as totals_repo
 from wheeld.db.connection import Database, Row
 from wheeld.domain.performance import Holding, compute_metrics
 from wheeld.errors import Conflict, NotFound
 from wheeld.marketdata.models import Quote
 from wheeld.services.listing import Page, Paged, order_clause
+from wheeld.services.option_advice import OptionMarks, option_totals
 from wheeld.services.pricing import HeldPrices, price_cents, quote_age_fields
 
 
@@ -39,10 +41,14 @@ def _conflict_on_name(exc: sqlite3.IntegrityError, name: str) -> Conflict | None
 class PortfolioService:
     """Portfolio use cases over the database."""
 
-    def __init__(self, db: Database, clock: Clock, prices: HeldPrices | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, prices: HeldPrices | None = None, marks: OptionMarks | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.prices = prices
+        self.marks = marks
+        self._open_cache: dict[int, tuple[int, list[Row]]] = {}  # portfolio id -> (db version, open options)
         self._totals_cache: dict[int, tuple[int, Row, Row, list[Row]]] = {}
         self._loading: dict[tuple[int, int], asyncio.Future[tuple[int, Row, Row, list[Row]]]] = {}
 
@@ -122,6 +128,7 @@ class PortfolioService:
                 if successor is not None:
                     await repo.set_default(conn, successor, now)
         self._totals_cache.pop(portfolio_id, None)
+        self._open_cache.pop(portfolio_id, None)
 
     async def _load_totals(self, portfolio_id: int, version: int) -> tuple[int, Row, Row, list[Row]]:
         portfolio = await repo.get_portfolio(self.db.reader, portfolio_id)
@@ -175,4 +182,17 @@ class PortfolioService:
             "unpriced_symbols": list(metrics.unpriced_symbols),
             # How fresh the prices behind unrealized_stock_pnl are (the oldest quote; stale symbols).
             **quote_age_fields(quotes, symbols),
+            # The open options marked to market: unrealized option P&L and net P&L less their cost to close.
+            **(await self._marked(portfolio_id, metrics.total_pnl_cents)),
         }
+
+    async def _marked(self, portfolio_id: int, total_pnl_cents: int) -> dict[str, Any]:
+        if self.marks is None:
+            return {}
+        cached = self._open_cache.get(portfolio_id)
+        if cached is None or cached[0] != self.db.version:
+            version = self.db.version
+            cached = (version, await positions_repo.open_positions(self.db.reader, {"portfolio_id": portfolio_id}))
+            self._open_cache[portfolio_id] = cached
+        marks = await self.marks.marks_of(cached[1], self.clock.today_ny())
+        return option_totals(marks, total_pnl_cents)

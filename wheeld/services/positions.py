@@ -13,6 +13,7 @@ from typing import Any
 
 from wheeld.clock import Clock, utc_iso
 from wheeld.db import positions as repo
+from wheeld.db import totals as totals_repo
 from wheeld.db.connection import Database, Row
 from wheeld.domain.dte import calendar_dte
 from wheeld.domain.money import to_cents
@@ -28,6 +29,7 @@ from wheeld.errors import InvalidState
 from wheeld.market_calendar import TradingCalendar
 from wheeld.marketdata.models import Quote
 from wheeld.marketdata.service import MarketData
+from wheeld.services.option_advice import OptionMarks, advice_fields, mark_fields
 from wheeld.services.wheels import wheel_not_found
 
 
@@ -113,12 +115,36 @@ class PositionService:
         market: MarketData,
         calendar: TradingCalendar,
         risk: RiskSettings | None = None,
+        marks: OptionMarks | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.market = market
         self.calendar = calendar
         self.risk = risk or RiskSettings()
+        self.marks = marks
+
+    async def _marked(self, rows: list[Row], statuses: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+        """Add each position's mark (option_mark, cost_to_close, captured %) and its advice."""
+        if self.marks is None or not rows:
+            return statuses
+        chains = await self.marks.chains(rows, today)
+        marked = [self.marks.mark(r, chains, today) for r in rows]
+        money = [
+            moneyness(Direction(r["direction"]), r["strike_cents"], s["current_price"]).exact_pct
+            if s["current_price"] is not None
+            else None
+            for r, s in zip(rows, statuses, strict=True)
+        ]
+        calls = [r["wheel_id"] for r in rows if r["direction"] == "call"]
+        nets = await totals_repo.cycle_nets(self.db.reader, calls) if calls else {}
+        advice = await self.marks.advise(
+            rows, [m for m, _ in marked], money, nets, today, self.risk.medium_threshold_pct
+        )
+        for status, (mark, chain), advised in zip(statuses, marked, advice, strict=True):
+            status.update(mark_fields(mark, chain))
+            status["advice"] = advice_fields(advised)
+        return statuses
 
     async def open_positions(self, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every open short option matching the filters, priced; risk_level filters after pricing."""
@@ -127,7 +153,10 @@ class PositionService:
         today = self.clock.today_ny()
         statuses = [position_status(r, quotes.get(r["symbol"]), today, self.calendar, self.risk) for r in rows]
         wanted = filters.get("risk_level")
-        return [s for s in statuses if s["risk_level"] == wanted] if wanted else statuses
+        if wanted:
+            kept = [(r, s) for r, s in zip(rows, statuses, strict=True) if s["risk_level"] == wanted]
+            rows, statuses = [r for r, _ in kept], [s for _, s in kept]
+        return await self._marked(rows, statuses, today)
 
     async def for_wheel(self, wheel_id: int) -> dict[str, Any]:
         """The status of a wheel's open option; INVALID_STATE when it has none."""
@@ -141,4 +170,7 @@ class PositionService:
                 {"state": wheel["state"]},
             )
         quote = (await self.market.quotes([rows[0]["symbol"]])).get(rows[0]["symbol"])
-        return position_status(rows[0], quote, self.clock.today_ny(), self.calendar, self.risk)
+        today = self.clock.today_ny()
+        status = position_status(rows[0], quote, today, self.calendar, self.risk)
+        (status,) = await self._marked(rows[:1], [status], today)
+        return status

@@ -91,6 +91,7 @@ async def list_(ctx: Context, args: argparse.Namespace) -> None:
 def position_table(positions: list[JSON], names: dict[int, str] | None = None) -> str:
     """Open positions with their risk icon, DTE, price and cushion."""
     headers = ["", "SYMBOL", "OPTION", "STRIKE", "EXPIRES", "DTE", "PRICE", "CUSHION", "PREMIUM", "BREAKEVEN"]
+    headers += ["CAPTURED", "ADVICE"]
     rows = [
         [
             render.risk(p["risk_level"]),
@@ -103,10 +104,12 @@ def position_table(positions: list[JSON], names: dict[int, str] | None = None) -
             render.pct(p["moneyness_pct"]),
             render.money(p["premium_collected"]),
             render.money(p["breakeven"]),
+            render.pct(p.get("premium_captured_pct")),
+            (p.get("advice") or {}).get("action", "-"),
         ]
         for p in positions
     ]
-    right = [3, 5, 6, 7, 8, 9]
+    right = [3, 5, 6, 7, 8, 9, 10]
     if names is not None:
         headers.insert(1, "PORTFOLIO")
         rows = [
@@ -121,7 +124,27 @@ def position_table(positions: list[JSON], names: dict[int, str] | None = None) -
             {f"{p['symbol']} {render.age(p.get('price_age_seconds'))} old" for p in positions if p.get("price_stale")}
         )
         lines.append(f"Prices: {', '.join(sources)}" + (f" (* stale: {', '.join(stale)})" if stale else ""))
+    lines.extend(advice_lines(positions))
     return "\n".join(lines)
+
+
+def advice_lines(positions: list[JSON]) -> list[str]:
+    """One line per position whose advice is to act: the action, the rule that fired, the roll's terms."""
+    lines = []
+    for p in positions:
+        advice = p.get("advice") or {}
+        if advice.get("action") in (None, "hold"):
+            continue
+        reasons = advice.get("reasons") or []
+        line = f"{p['symbol']} {p['direction']}: {advice['action']}" + (f" ({reasons[-1]})" if reasons else "")
+        roll = advice.get("roll_candidate")
+        if roll and advice["action"] == "roll":
+            line += (
+                f"; roll to {render.money(roll['strike'])} {roll['expiration_date']}"
+                f" at {roll['premium_per_share']:.2f} ({render.money(roll['premium'])})"
+            )
+        lines.append(line)
+    return lines
 
 
 async def status(ctx: Context, args: argparse.Namespace) -> None:
@@ -238,8 +261,10 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "open positions priced now: risk 🟢 🟡 🔴, DTE, cushion",
         status,
         "Open positions priced now, with their risk icon (🟢 LOW, 🟡 MEDIUM, 🔴 HIGH: in the money), calendar and"
-        " trading days to expiration, and the cushion (% out of the money). SYMBOL: that wheel; --all: every"
-        " portfolio.",
+        " trading days to expiration, and the cushion (% out of the money), the premium captured at the chain's mark"
+        " and the advice (let_expire, take_profit, expect_assignment, roll, close, hold); a line under the table"
+        " for each position to act on names the rule that decided it and the roll's terms. SYMBOL: that wheel;"
+        " --all: every portfolio.",
     )
     p.add_argument("symbol", type=symbol, nargs="?", metavar="SYMBOL", help=SYMBOL_HELP)
     p.add_argument("--all", action="store_true", help="every portfolio")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from wheeld.domain.advice import AdviceThresholds
 from wheeld.domain.vocabulary import normalize_profile
 
 DEFAULT_PROFILE = "moderate"
@@ -23,6 +24,15 @@ class Profile:
     min_dte: int
     max_dte: int
     max_p_itm: float
+    # The advice thresholds of an open option (see wheeld.domain.advice).
+    expire_dte: int = 2
+    take_profit_pct: float = 50.0
+    roll_dte: int = 21
+
+    @property
+    def advice(self) -> AdviceThresholds:
+        """The thresholds the advice rules read for a wheel of this profile."""
+        return AdviceThresholds(self.expire_dte, self.take_profit_pct, self.roll_dte)
 
     @property
     def delta_target(self) -> float:
@@ -51,7 +61,16 @@ BUILTIN_PROFILES: dict[str, Profile] = {
     "aggressive": Profile("aggressive", 0.35, 0.40, 0.5, 1.0, 14, 30, 0.45),
     "defensive": Profile("defensive", 0.10, 0.15, 2.0, 2.5, 30, 60, 0.20),
 }
-PROFILE_FIELDS = ("base", "delta", "sigma", "dte", "max_p_itm")
+PROFILE_FIELDS = ("base", "delta", "sigma", "dte", "max_p_itm", "expire_dte", "take_profit_pct", "roll_dte")
+
+
+def _advice_threshold(spec: Mapping[str, Any], key: str, low: float, high: float, integer: bool) -> Any:
+    value = spec[key]
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{key} must be {kind} in [{low:g}, {high:g}]")
+    return value if integer else float(value)
 
 
 def profile_table() -> dict[str, dict[str, Any]]:
@@ -93,6 +112,13 @@ def _apply(base: Profile, name: str, spec: Mapping[str, Any]) -> Profile:
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= 1:
             raise ValueError("max_p_itm must be a number in (0, 1]")
         profile = replace(profile, max_p_itm=float(limit))
+    for key, low, high, integer in (
+        ("expire_dte", 0, 730, True),
+        ("take_profit_pct", 0.01, 100, False),
+        ("roll_dte", 0, 730, True),
+    ):
+        if key in spec:
+            profile = replace(profile, **{key: _advice_threshold(spec, key, low, high, integer)})
     return profile
 
 

@@ -182,6 +182,21 @@ class Metrics(Schema):
         allow_none=True, required=True, metadata={"description": "total_pnl / capital_allocated, percent"}
     )
     unpriced_symbols = fields.List(fields.String(), required=True)
+    unrealized_option_pnl = Money(
+        allow_none=True,
+        metadata={
+            "example": 140.0,
+            "description": "Open options: Σ (total premium − cost to close at the mid); null when one has no mark",
+        },
+    )
+    total_pnl_marked = Money(
+        allow_none=True,
+        metadata={
+            "example": 2089.4,
+            "description": "total_pnl less the cost to close the open options; null when one has no mark",
+        },
+    )
+    unmarked_options = fields.Integer(metadata={"description": "Open options without a mark (their figures are null)"})
     price_as_of = fields.String(
         allow_none=True, required=True, metadata={"description": "Time of the oldest quote behind unrealized_stock_pnl"}
     )

@@ -97,3 +97,18 @@ class PortfolioSummary(Schema):
     price_age_seconds = fields.Float(allow_none=True, required=True, metadata={"description": "now − price_as_of"})
     price_stale = fields.Boolean(allow_none=True, required=True, metadata={"description": "Any stale price behind it"})
     stale_symbols = fields.List(fields.String(), required=True, metadata={"description": "Held symbols priced stale"})
+    unrealized_option_pnl = Money(
+        allow_none=True,
+        metadata={
+            "example": 140.0,
+            "description": "Open options: Σ (total premium − cost to close at the mid); null when one has no mark",
+        },
+    )
+    total_pnl_marked = Money(
+        allow_none=True,
+        metadata={
+            "example": 2089.4,
+            "description": "net_pnl less the cost to close the open options; null when one has no mark",
+        },
+    )
+    unmarked_options = fields.Integer(metadata={"description": "Open options without a mark (their figures are null)"})

@@ -10,6 +10,32 @@ from wheeld.http.schemas.wheels import DIRECTIONS, STATES
 RISK_LEVELS = ["LOW", "MEDIUM", "HIGH"]
 
 
+ADVICE_ACTIONS = ["let_expire", "take_profit", "expect_assignment", "roll", "close", "hold"]
+MARK_UNAVAILABLE = ["no_chain", "chain_pending", "not_in_chain", "no_bid_ask", "expired"]
+
+
+class RollCandidate(Schema):
+    """The contract to roll to: same direction, first expiration inside the profile's DTE window."""
+
+    strike = fields.Float(required=True, metadata={"example": 175.0})
+    expiration_date = fields.String(required=True, metadata={"format": "date", "example": "2027-01-15"})
+    premium_per_share = fields.Float(required=True, metadata={"description": "The chain's bid/ask mid"})
+    premium = Money(required=True, metadata={"description": "premium_per_share × 100 × contracts"})
+    net_credit = Money(
+        allow_none=True, required=True, metadata={"description": "premium − cost_to_close (null without a mark)"}
+    )
+
+
+class PositionAdvice(Schema):
+    """What to do with the option: the first advice rule that fires, with each rule's figure."""
+
+    action = fields.String(required=True, validate=validate.OneOf(ADVICE_ACTIONS), metadata={"example": "roll"})
+    reasons = fields.List(
+        fields.String(), required=True, metadata={"example": ["let_expire: DTE 9 > 2", "roll: DTE 9 ≤ 21"]}
+    )
+    roll_candidate = fields.Nested(RollCandidate, allow_none=True, required=True)
+
+
 class PositionStatus(Schema):
     """An open short option priced now: DTE, moneyness, risk, and where the price came from."""
 
@@ -62,6 +88,20 @@ class PositionStatus(Schema):
     breakeven = fields.Float(required=True, metadata={"description": "Put strike − net premium/share; call + it"})
     shares = fields.Integer(required=True)
     opened_at = Timestamp(required=True)
+    option_mark = fields.Float(
+        allow_none=True, metadata={"description": "The chain's bid/ask mid per share (null: see the reason)"}
+    )
+    mark_as_of = Timestamp(allow_none=True)
+    mark_source = fields.String(allow_none=True, metadata={"example": "simulated"})
+    mark_unavailable_reason = fields.String(
+        allow_none=True, validate=validate.OneOf(MARK_UNAVAILABLE), metadata={"description": "Why there is no mark"}
+    )
+    cost_to_close = Money(allow_none=True, metadata={"description": "option_mark × 100 × contracts"})
+    unrealized_option_pnl = Money(allow_none=True, metadata={"description": "premium_collected − cost_to_close"})
+    premium_captured_pct = fields.Float(
+        allow_none=True, metadata={"description": "(premium per share − mark) / premium per share × 100"}
+    )
+    advice = fields.Nested(PositionAdvice)
 
 
 class PositionQuery(PageQuery, CsvQuery):
