@@ -5,6 +5,23 @@ import { age, DASH, int, money, pct, RISK_ICON, when } from "./format.js";
 
 export const REFRESH_KEY = "wheeld.refresh_seconds";
 const RISK_ORDER = { HIGH: 0, MEDIUM: 1, LOW: 2 };
+// The advice, most urgent first (the Advice column sorts this way).
+export const ADVICE_LABEL = {
+  close: "Close",
+  roll: "Roll",
+  expect_assignment: "Expect assignment",
+  take_profit: "Take profit",
+  let_expire: "Let expire",
+  hold: "Hold",
+};
+const ADVICE_ORDER = Object.fromEntries(Object.keys(ADVICE_LABEL).map((a, i) => [a, i]));
+const MARK_REASON = {
+  not_in_chain: "strike or expiration not listed in the chain",
+  no_bid_ask: "no bid/ask quoted",
+  chain_pending: "chain not fetched yet",
+  no_chain: "the provider gave no chain",
+  expired: "expired",
+};
 
 /** Seconds between refreshes (Settings page; default 60). */
 export function refreshSeconds() {
@@ -19,6 +36,52 @@ function risk(p) {
     { class: `risk-${p.risk_level}` },
     h("span.icon", { "aria-hidden": "true", title: p.risk_icon || "" }, RISK_ICON[p.risk_level] || ""),
     ` ${p.risk_level}`,
+  );
+}
+
+function captured(p) {
+  if (p.premium_captured_pct === null || p.premium_captured_pct === undefined) {
+    const why = p.mark_unavailable_reason;
+    return h("span.muted", { title: why ? `No mark: ${MARK_REASON[why] || why}` : "No mark" }, DASH);
+  }
+  return h("span", { title: `mark ${money(p.option_mark)} · cost to close ${money(p.cost_to_close)}` }, pct(p.premium_captured_pct, 1));
+}
+
+/** The link that opens the wheel's roll form filled from the advice's roll candidate. */
+export function rollLink(p) {
+  const c = p.advice?.roll_candidate;
+  if (p.advice?.action !== "roll" || !c) return null;
+  const q = api.query({
+    roll: p.trade_id,
+    close_cost: p.cost_to_close,
+    strike: c.strike,
+    expiration_date: c.expiration_date,
+    premium_per_share: c.premium_per_share,
+  });
+  return h("a.button.small", { href: `#/wheels/${p.wheel_id}${q}`, "aria-label": `Roll ${p.symbol}` }, "Roll");
+}
+
+function advice(p) {
+  const a = p.advice;
+  if (!a) return DASH;
+  const label = ADVICE_LABEL[a.action] || a.action;
+  const c = a.roll_candidate;
+  return h(
+    "div.advice",
+    { dataset: { action: a.action } },
+    h(
+      "details",
+      h("summary", { title: a.reasons.join("\n") }, h("span", { class: `advice-${a.action}` }, label)),
+      h("ul.reasons", a.reasons.map((r) => h("li", r))),
+    ),
+    c
+      ? h(
+          "small.muted.candidate",
+          `→ ${money(c.strike)} ${c.expiration_date} · ${money(c.premium)}`,
+          c.net_credit === null || c.net_credit === undefined ? "" : ` · net ${money(c.net_credit)}`,
+        )
+      : null,
+    rollLink(p),
   );
 }
 
@@ -39,6 +102,8 @@ export function positionColumns() {
       num: true,
     },
     { label: "Moneyness", value: (p) => pct(p.moneyness_pct), sort: (p) => p.moneyness_pct ?? -1e9, num: true },
+    { label: "Captured", value: captured, sort: (p) => p.premium_captured_pct ?? -1e9, num: true },
+    { label: "Advice", value: advice, sort: (p) => ADVICE_ORDER[p.advice?.action] ?? 99 },
   ];
 }
 

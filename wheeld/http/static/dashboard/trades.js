@@ -52,8 +52,12 @@ export function recordForm(wheels, preset, onDone) {
   });
 }
 
-/** Expire / assign / close / roll forms for one open trade. */
-export function tradeActions(trade, onDone) {
+/**
+ * Expire / assign / close / roll forms for one open trade; `roll` (close_cost, strike,
+ * expiration_date, premium_per_share: a position's advice) fills the roll form and opens it.
+ */
+export function tradeActions(trade, onDone, roll_ = null) {
+  const r = roll_ || {};
   const price = [
     { name: "stock_price_at_expiry", label: "Stock price at expiry", type: "number", step: "0.01", required: true },
     { name: "fees", label: "Fees", type: "number", step: "0.01" },
@@ -70,12 +74,12 @@ export function tradeActions(trade, onDone) {
     id: `roll-form-${trade.id}`,
     submitLabel: "Roll",
     fields: [
-      { name: "close_cost", label: "Close cost (total debit)", type: "number", step: "0.01", required: true },
+      { name: "close_cost", label: "Close cost (total debit)", type: "number", step: "0.01", value: r.close_cost, required: true },
       { name: "fees", label: "Fees", type: "number", step: "0.01" },
-      { name: "new.strike", label: "New strike", type: "number", step: "0.01", value: trade.strike, required: true },
-      { name: "new.expiration_date", label: "New expiration", type: "date", required: true },
+      { name: "new.strike", label: "New strike", type: "number", step: "0.01", value: r.strike ?? trade.strike, required: true },
+      { name: "new.expiration_date", label: "New expiration", type: "date", value: r.expiration_date, required: true },
       { name: "new.contracts", label: "New contracts", type: "number", step: "1", value: trade.contracts },
-      { name: "new.premium_per_share", label: "New premium per share", type: "number", step: "0.0001" },
+      { name: "new.premium_per_share", label: "New premium per share", type: "number", step: "0.0001", value: r.premium_per_share },
       { name: "new.total_premium", label: "or new total premium", type: "number", step: "0.01" },
       { name: "new.fees", label: "New fees", type: "number", step: "0.01" },
     ],
@@ -97,7 +101,7 @@ export function tradeActions(trade, onDone) {
         { name: "fees", label: "Fees", type: "number", step: "0.01" },
       ]),
     ),
-    h("details", h("summary", "Roll"), roll),
+    h("details", { open: Boolean(roll_) }, h("summary", "Roll"), roll),
   );
 }
 

@@ -125,6 +125,13 @@ async function snapshotChart(el, wheelId) {
   );
 }
 
+/** The roll form's preset from the positions page's "Roll" (`?roll=<trade id>&close_cost=…`), for that trade only. */
+function rollPreset(params, trade) {
+  if (!params.roll || params.roll !== String(trade.id)) return null;
+  const { close_cost, strike, expiration_date, premium_per_share } = params;
+  return { close_cost, strike, expiration_date, premium_per_share };
+}
+
 /** #/wheels/{id} — the wheel, its trades as roll chains, its open option's actions, a chart. */
 export async function wheelPage(params, ctx) {
   const [wheel, trades] = await Promise.all([api.get(`/wheels/${params.id}`), api.all(`/wheels/${params.id}/trades`)]);
@@ -148,7 +155,7 @@ export async function wheelPage(params, ctx) {
     ),
     section("Price against strike", chart),
     wheel.open_trade
-      ? section("Open option", tradeActions(wheel.open_trade, reload))
+      ? section("Open option", tradeActions(wheel.open_trade, reload, rollPreset(params, wheel.open_trade)))
       : wheel.is_active
         ? section(
             "Next trade",
@@ -160,6 +167,10 @@ export async function wheelPage(params, ctx) {
     wheel.notes ? section("Notes", h("p", text(wheel.notes))) : null,
     h("p.muted", `Created ${when(wheel.created_at)} · adjusted basis = entry price − cycle net premium / shares (${num(wheel.adjusted_cost_basis)})`),
   );
-  view.onShown = () => snapshotChart(chart, wheel.id);
+  const preset = wheel.open_trade && rollPreset(params, wheel.open_trade);
+  view.onShown = () => {
+    if (preset) document.getElementById(`roll-form-${wheel.open_trade.id}`)?.scrollIntoView({ block: "center" });
+    return snapshotChart(chart, wheel.id);
+  };
   return view;
 }
