@@ -420,3 +420,90 @@ def test_positions_refresh_every_minute_and_pause_while_the_tab_is_hidden(
     page.wait_for_load_state("networkidle")
     expect(page.locator(".as-of")).to_contain_text("refreshes every 60 s")
     assert loads() == first + 2  # back in view: refreshed at once
+
+
+# The advice columns of one seeded put, worked by hand (the simulated market is deterministic):
+# AAPL put, 2.50 a share × 100 × 1 = 250.00 of premium; the chain's mid 2.21 → cost to close 221.00;
+# captured = (2.50 − 2.21) / 2.50 × 100 = 11.6 %; 17 calendar days ≤ roll_dte 21 → roll, to the pick at
+# the first expiration in the window: 2.95 × 100 = 295.00, net credit 295.00 − 221.00 = 74.00.
+ROLL_FIGURES = {
+    "option_mark": 2.21,
+    "cost_to_close": 221.0,
+    "premium_captured_pct": 11.6,
+    "captured_text": "11.6 %",
+    "candidate": {"expiration_date": "2026-12-18", "premium_per_share": 2.95, "premium": 295.0, "net_credit": 74.0},
+}
+
+
+def test_positions_show_captured_and_advice_and_roll_opens_the_roll_form_filled_in(
+    server: DashboardServer, watched: Watched
+) -> None:
+    expect = sync_api.expect
+    page = watched.page
+    portfolio = server.api("POST", "/portfolios", {"name": "Income"})
+    wheel = server.api("POST", f"/portfolios/{portfolio['id']}/wheels", {"symbol": "AAPL", "capital_allocated": 25000})
+    pick = server.api("GET", f"/wheels/{wheel['id']}/recommendation")["pick"]
+    # 2026-11-24 → 2026-12-11: 17 calendar days, inside roll_dte 21.
+    body = {
+        "direction": "put",
+        "strike": pick["strike"],
+        "expiration_date": "2026-12-11",
+        "premium_per_share": 2.50,
+        "contracts": 1,
+    }
+    trade = server.api("POST", f"/wheels/{wheel['id']}/trades", body)
+    (position,) = server.api("GET", "/positions")
+    assert position["advice"]["action"] == "roll"
+    candidate = position["advice"]["roll_candidate"]
+    assert position["option_mark"] == ROLL_FIGURES["option_mark"]
+    assert position["cost_to_close"] == ROLL_FIGURES["cost_to_close"]
+    assert position["premium_captured_pct"] == ROLL_FIGURES["premium_captured_pct"]
+    assert {k: candidate[k] for k in ROLL_FIGURES["candidate"]} == ROLL_FIGURES["candidate"]
+
+    page.goto(f"{server.url}/#/positions")
+    row = page.locator("tbody tr", has_text="AAPL")
+    expect(row).to_have_count(1)
+    headers = page.locator("thead th").all_text_contents()
+    captured = row.locator("td").nth(headers.index("Captured"))
+    expect(captured).to_have_text(ROLL_FIGURES["captured_text"])
+    advice = row.locator("td").nth(headers.index("Advice"))
+    expect(advice.locator("summary")).to_have_text("Roll")
+    expect(advice.locator(".candidate")).to_contain_text("2026-12-18 · 295.00 · net 74.00")
+    expect(advice.locator(".reasons")).to_be_hidden()
+    advice.locator("summary").click()
+    expect(advice.locator(".reasons li")).to_have_count(len(position["advice"]["reasons"]))
+    expect(advice.locator(".reasons")).to_contain_text("roll: DTE 17 ≤ 21")
+
+    advice.get_by_role("link", name="Roll AAPL").click()
+    roll = f"roll-form-{trade['id']}"
+    expect(page.locator(f"#{roll}")).to_be_visible()  # its <details> is open
+    expect(field(page, roll, "close_cost")).to_have_value("221")
+    expect(field(page, roll, "new.strike")).to_have_value(str(candidate["strike"]))
+    expect(field(page, roll, "new.expiration_date")).to_have_value("2026-12-18")
+    expect(field(page, roll, "new.premium_per_share")).to_have_value("2.95")
+    page.get_by_role("button", name="Roll", exact=True).click()
+    rows = page.locator("section.panel", has_text="Trades").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert server.api("GET", f"/trades/{trade['id']}")["outcome"] == "rolled"
+    opened = server.api("GET", f"/wheels/{wheel['id']}")["open_trade"]
+    assert (opened["strike"], opened["expiration_date"], opened["premium_per_share"]) == (
+        candidate["strike"],
+        "2026-12-18",
+        2.95,
+    )
+    assert opened["rolled_from_id"] == trade["id"]
+    assert watched.problems == []
+
+
+def test_captured_without_a_mark_is_a_dash_with_the_reason(server: DashboardServer, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.url + "/")
+    got = page.evaluate(
+        """async () => {
+             const { positionColumns } = await import("/static/dashboard/positions.js");
+             const col = positionColumns().find((c) => c.label === "Captured");
+             const cell = col.value({ premium_captured_pct: null, mark_unavailable_reason: "chain_pending" });
+             return [cell.textContent, cell.title, col.value({ premium_captured_pct: 11.6 }).textContent];
+           }"""
+    )
+    assert got == ["—", "No mark: chain not fetched yet", "11.6 %"]
