@@ -322,8 +322,9 @@ def test_record_this_trade_opens_the_form_filled_in(server: DashboardServer, wat
 
     # Roll it from the wheel's page: the new trade hangs under the old one as a chain.
     page.goto(f"{server.url}/#/wheels/{wheel['id']}")
-    page.locator("summary", has_text="Roll").click()
     roll = f"roll-form-{trade['id']}"
+    # The roll form's own <summary> (an advice of "roll" on the page is a <summary> reading "Roll" too).
+    page.locator(f"details:has(#{roll}) > summary").click()
     field(page, roll, "close_cost").fill("40")
     field(page, roll, "new.expiration_date").fill("2027-01-15")
     field(page, roll, "new.premium_per_share").fill("1.10")
