@@ -1,4 +1,4 @@
--- The whole current schema of wheeld (PRAGMA user_version = 8). Money is integer cents; times are UTC ISO-8601.
+-- The whole current schema of wheeld (PRAGMA user_version = 9). Money is integer cents; times are UTC ISO-8601.
 CREATE TABLE portfolios (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 100),
@@ -70,6 +70,7 @@ CREATE TABLE trades (
 -- One open option per wheel, enforced by the database as well as the domain.
 CREATE UNIQUE INDEX trades_one_open ON trades (wheel_id) WHERE outcome = 'open';
 CREATE INDEX trades_wheel ON trades (wheel_id, id);
+CREATE INDEX trades_wheel_cycle ON trades (wheel_id, cycle);
 CREATE INDEX trades_symbol ON trades (symbol);
 CREATE INDEX trades_outcome ON trades (outcome);
 CREATE INDEX trades_opened ON trades (opened_on);
