@@ -48,6 +48,7 @@ class PortfolioService:
         self.clock = clock
         self.prices = prices
         self.marks = marks
+        self._summary_memo: dict[int, tuple[tuple[int, int], dict[str, Any]]] = {}
         self._open_cache: dict[int, tuple[int, list[Row]]] = {}  # portfolio id -> (db version, open options)
         self._totals_cache: dict[int, tuple[int, Row, Row, list[Row]]] = {}
         self._loading: dict[tuple[int, int], asyncio.Future[tuple[int, Row, Row, list[Row]]]] = {}
@@ -142,7 +143,19 @@ class PortfolioService:
         return loaded
 
     async def summary(self, portfolio_id: int) -> dict[str, Any]:
-        """FR-2 figures for one portfolio, P&L parts included (cached until the next write)."""
+        """FR-2 figures for one portfolio, P&L parts included (cached until the next write).
+
+        The whole answer is kept for the rest of the current second of its data version, as positions
+        are: a write shows at once, and prices, marks and quote ages are at most a second old."""
+        stamp = (self.db.version, int(self.clock.monotonic()))
+        memo = self._summary_memo.get(portfolio_id)
+        if memo is not None and memo[0] == stamp:
+            return memo[1]
+        result = await self._summary(portfolio_id)
+        self._summary_memo[portfolio_id] = (stamp, result)
+        return result
+
+    async def _summary(self, portfolio_id: int) -> dict[str, Any]:
         cached = self._totals_cache.get(portfolio_id)
         if cached is None or cached[0] != self.db.version:
             key = (portfolio_id, self.db.version)
